@@ -1,0 +1,30 @@
+"""The records of the case engine. Split by subject; import from `cases.models`."""
+
+from .case import Case, CaseEvent, ClosureReason, DropoutReason, RiskFlag, Stage, Step
+from .contacts import Contact, ContactKind, GuardianAttitude
+from .roster import Disability, Gender, Guardian, PoorHousehold, Relation, Student
+from .units import Role, SchoolType, StaffRole, Unit, UnitKind
+
+__all__ = [
+    "Case",
+    "CaseEvent",
+    "ClosureReason",
+    "Contact",
+    "ContactKind",
+    "Disability",
+    "DropoutReason",
+    "Gender",
+    "Guardian",
+    "GuardianAttitude",
+    "PoorHousehold",
+    "Relation",
+    "RiskFlag",
+    "Role",
+    "SchoolType",
+    "StaffRole",
+    "Stage",
+    "Step",
+    "Student",
+    "Unit",
+    "UnitKind",
+]

@@ -1,0 +1,195 @@
+"""Students and their guardians, as held in the 学籍 (student registry)."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from ..validators import (
+    id_birth_date,
+    normalize_id_number,
+    normalize_phone,
+    normalize_student_no,
+)
+from .units import Unit, UnitKind
+
+
+class Gender(models.TextChoices):
+    """Registry codes: 1 男, 2 女."""
+
+    MALE = "1", _("Male")
+    FEMALE = "2", _("Female")
+
+
+class Disability(models.TextChoices):
+    NONE = "", _("None")
+    IN_CLASS = "in_class", _("Disabled, learning in a regular class")  # 随班就读
+    HOME_TEACHING = "home_teaching", _("Disabled, taught at home")  # 送教上门
+
+
+class PoorHousehold(models.TextChoices):
+    NONE = "", _("None")
+    SUBSISTENCE = "subsistence", _("Minimum living allowance")  # 低保
+    DESTITUTE = "destitute", _("Extreme poverty support")  # 特困
+    REGISTERED_POOR = "registered_poor", _("Registered poor household")  # 建档立卡
+
+
+class Relation(models.TextChoices):
+    FATHER = "father", _("Father")
+    MOTHER = "mother", _("Mother")
+    GRANDFATHER = "grandfather", _("Grandfather")  # 祖父
+    GRANDMOTHER = "grandmother", _("Grandmother")  # 祖母
+    MATERNAL_GRANDFATHER = "maternal_grandfather", _("Maternal grandfather")  # 外祖父
+    MATERNAL_GRANDMOTHER = "maternal_grandmother", _("Maternal grandmother")  # 外祖母
+    OTHER = "other", _("Other relative or carer")
+
+
+BIRTH_DATE_MISMATCH = _("The birth date does not match the one inside the identity number.")
+CLASS_NOT_CLASS = _("Choose a class, not another kind of unit.")
+TOWNSHIP_NOT_TOWNSHIP = _("Choose a township as the place of residence.")
+VILLAGE_NOT_IN_TOWNSHIP = _("The village must belong to the residence township.")
+
+
+class Student(models.Model):
+    """A child on the roll. The school is derived from the class and kept for fast filtering."""
+
+    student_no = models.CharField(_("student registry number"), max_length=19, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"))
+    # Empty only for children without a usable identity document (registry type Z).
+    id_number = models.CharField(_("identity number"), max_length=18, blank=True)
+    klass = models.ForeignKey(
+        Unit,
+        verbose_name=_("class"),
+        on_delete=models.PROTECT,
+        related_name="students",
+        limit_choices_to={"kind": UnitKind.CLASS},
+    )
+    school = models.ForeignKey(
+        Unit,
+        verbose_name=_("school"),
+        on_delete=models.PROTECT,
+        related_name="school_students",
+        editable=False,
+    )
+    residence_township = models.ForeignKey(
+        Unit,
+        verbose_name=_("residence township"),
+        on_delete=models.PROTECT,
+        related_name="township_residents",
+        limit_choices_to={"kind": UnitKind.TOWNSHIP},
+    )
+    residence_village = models.ForeignKey(
+        Unit,
+        verbose_name=_("residence village"),
+        on_delete=models.PROTECT,
+        related_name="village_residents",
+        limit_choices_to={"kind": UnitKind.VILLAGE},
+        null=True,
+        blank=True,
+    )
+    address = models.CharField(_("home address"), max_length=200, blank=True)
+    left_behind = models.BooleanField(_("left-behind child"), default=False)  # 留守儿童
+    migrant = models.BooleanField(_("migrant worker's child"), default=False)  # 随迁子女
+    disability = models.CharField(
+        _("disability"), max_length=20, choices=Disability.choices, blank=True
+    )
+    poor_household = models.CharField(
+        _("poor household"), max_length=20, choices=PoorHousehold.choices, blank=True
+    )
+    struggling_learner = models.BooleanField(_("struggling learner"), default=False)  # 学困生
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+        ordering = ["klass", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=~models.Q(id_number=""),
+                name="student_id_number_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the identity or registry number: __str__ ends up in logs and admin messages.
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.student_no:
+            try:
+                self.student_no = normalize_student_no(self.student_no)
+            except ValidationError as error:
+                errors["student_no"] = error
+        if self.id_number:
+            try:
+                self.id_number = normalize_id_number(self.id_number)
+            except ValidationError as error:
+                errors["id_number"] = error
+            else:
+                if self.birth_date and id_birth_date(self.id_number) != self.birth_date:
+                    errors["birth_date"] = ValidationError(BIRTH_DATE_MISMATCH)
+        if self.klass_id and self.klass.kind != UnitKind.CLASS:
+            errors["klass"] = ValidationError(CLASS_NOT_CLASS)
+        if self.residence_township_id and self.residence_township.kind != UnitKind.TOWNSHIP:
+            errors["residence_township"] = ValidationError(TOWNSHIP_NOT_TOWNSHIP)
+        if self.residence_village_id and (
+            self.residence_village.parent_id != self.residence_township_id
+        ):
+            errors["residence_village"] = ValidationError(VILLAGE_NOT_IN_TOWNSHIP)
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs) -> None:
+        self.school = self.klass.parent.parent
+        super().save(*args, **kwargs)
+
+    @property
+    def risk_flags(self) -> list[str]:
+        """The risk flags that apply now, as RiskFlag codes (snapshotted onto a new case)."""
+        from .case import RiskFlag
+
+        flags = []
+        if self.left_behind:
+            flags.append(RiskFlag.LEFT_BEHIND)
+        if self.migrant:
+            flags.append(RiskFlag.MIGRANT)
+        if self.disability:
+            flags.append(RiskFlag.DISABLED)
+        if self.poor_household:
+            flags.append(RiskFlag.POOR_HOUSEHOLD)
+        if self.struggling_learner:
+            flags.append(RiskFlag.STRUGGLING_LEARNER)
+        return [str(flag) for flag in flags]
+
+
+class Guardian(models.Model):
+    """监护人: not a user; the party notified, visited and, in the end, legally compelled."""
+
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="guardians"
+    )
+    name = models.CharField(_("name"), max_length=50)
+    relation = models.CharField(_("relation"), max_length=24, choices=Relation.choices)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    lives_with_child = models.BooleanField(_("lives with the child"), default=True)
+    away_for_work = models.BooleanField(_("away for work"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("guardian")
+        verbose_name_plural = _("guardians")
+        ordering = ["student", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_relation_display()})"
+
+    def clean(self) -> None:
+        if self.phone:
+            try:
+                self.phone = normalize_phone(self.phone)
+            except ValidationError as error:
+                raise ValidationError({"phone": error}) from None

@@ -1,0 +1,1 @@
+"""Settings split as base / local / test / production; each reads the environment."""

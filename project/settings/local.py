@@ -1,0 +1,9 @@
+"""A developer's laptop or the demo: SQLite by default, debug on, a throwaway key."""
+
+from .base import *  # noqa: F403 - settings modules extend the base namespace
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-not-secret")  # noqa: S105 - never used in production
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -1,0 +1,98 @@
+"""Shared fixtures: one small county (the `world`) with a persona for every role, and an
+outsider county whose staff must not reach the world's cases."""
+
+import dataclasses
+
+import pytest
+
+from cases.models import Role
+
+from . import factories
+
+
+@dataclasses.dataclass
+class World:
+    county: object
+    district: object
+    school: object
+    klass: object
+    township: object
+    village: object
+    people: dict  # role -> user
+
+    def __getitem__(self, role: str):
+        return self.people[role]
+
+    def student(self, **kwargs):
+        kwargs.setdefault("klass", self.klass)
+        kwargs.setdefault("residence_township", self.township)
+        kwargs.setdefault("residence_village", self.village)
+        return factories.StudentFactory(**kwargs)
+
+
+def build_world(prefix: str) -> World:
+    county = factories.CountyFactory(name=f"{prefix}县")
+    district = factories.DistrictFactory(parent=county, name=f"{prefix}学区")
+    school = factories.SchoolFactory(parent=district, name=f"{prefix}小学")
+    grade = factories.GradeFactory(parent=school)
+    klass = factories.ClassFactory(parent=grade, name="五年级(1)班")
+    township = factories.TownshipFactory(parent=county, name=f"{prefix}镇")
+    village = factories.VillageFactory(parent=township, name=f"{prefix}村")
+    units = {
+        Role.HOMEROOM_TEACHER: klass,
+        Role.SUBJECT_TEACHER: school,
+        Role.SCHOOL_OFFICER: school,
+        Role.TOWNSHIP_OFFICIAL: township,
+        Role.VILLAGE_CADRE: village,
+        Role.DISTRICT_SUPERVISOR: district,
+        Role.COUNTY_SUPERVISOR: county,
+    }
+    people = {}
+    for role, unit in units.items():
+        user = factories.UserFactory(username=f"{prefix}_{role}")
+        factories.StaffRoleFactory(user=user, role=role, unit=unit)
+        people[role] = user
+    return World(county, district, school, klass, township, village, people)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world("w")
+
+
+@pytest.fixture
+def elsewhere(db) -> World:
+    """Another county: its staff reach none of `world`'s cases."""
+    return build_world("x")
+
+
+@pytest.fixture
+def student(world):
+    student = world.student()
+    factories.GuardianFactory(student=student)
+    return student
+
+
+@pytest.fixture
+def teacher(world):
+    return world[Role.HOMEROOM_TEACHER]
+
+
+@pytest.fixture
+def subject_teacher(world):
+    return world[Role.SUBJECT_TEACHER]
+
+
+@pytest.fixture
+def school_officer(world):
+    return world[Role.SCHOOL_OFFICER]
+
+
+@pytest.fixture
+def township_official(world):
+    return world[Role.TOWNSHIP_OFFICIAL]
+
+
+@pytest.fixture
+def supervisor(world):
+    return world[Role.DISTRICT_SUPERVISOR]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkflowsConfig(AppConfig):
+    """The engine that moves cases: service functions, stage policies, routing, timelines."""
+
+    name = "workflows"
+    verbose_name = _("Workflows")
