@@ -28,9 +28,7 @@ STEP_ROLES: dict[str, frozenset[str]] = {
     "close_verified": frozenset({Role.SCHOOL_OFFICER}),
     "relapse": frozenset({Role.HOMEROOM_TEACHER, Role.SCHOOL_OFFICER, OWNER}),
     "override": frozenset({Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR}),
-    "reassign": frozenset(
-        {Role.SCHOOL_OFFICER, Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR}
-    ),
+    "reassign": frozenset({Role.SCHOOL_OFFICER, Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR}),
     "record_contact": frozenset(
         {
             Role.HOMEROOM_TEACHER,

@@ -16,7 +16,9 @@ LAST_SEEN_FUTURE = _("The day last seen in school cannot be in the future.")
 CONTACT_FUTURE = _("The contact date cannot be in the future.")
 CONTACT_RESULT_REQUIRED = _("Write down the result of the contact.")
 TUTOR_NOT_AT_SCHOOL = _("The tutor must be a teacher of the student's school.")
-OWNER_OUT_OF_REACH = _("The new owner must be staff who serve this student's class, school or township.")
+OWNER_OUT_OF_REACH = _(
+    "The new owner must be staff who serve this student's class, school or township."
+)
 OWNER_UNCHANGED = _("The case already belongs to this person.")
 PARTICIPANT_OUT_OF_REACH = _(
     "Every participant must be staff who serve this student's class, school, township or village."

@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+import itertools
 
 from cases.models import Case, CaseEvent, Contact
 
@@ -33,13 +34,17 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
         for event in CaseEvent.objects.filter(case=case).select_related("actor", "owner")
     ]
     entries += [
-        TimelineEntry(at=contact.recorded_at, kind="contact", actor=contact.recorded_by, item=contact)
+        TimelineEntry(
+            at=contact.recorded_at, kind="contact", actor=contact.recorded_by, item=contact
+        )
         for contact in Contact.objects.filter(case=case)
         .select_related("recorded_by")
         .prefetch_related("participants")
     ]
-    records = list(case.history.order_by("history_date", "history_id").select_related("history_user"))
-    for previous, record in zip(records, records[1:], strict=False):
+    records = list(
+        case.history.order_by("history_date", "history_id").select_related("history_user")
+    )
+    for previous, record in itertools.pairwise(records):
         changes = tuple(
             FieldChange(
                 field=str(Case._meta.get_field(change.field).verbose_name),

@@ -209,9 +209,7 @@ def case_order_enforcement(*, case: Case, by, days: int, note: str = "") -> Case
         raise GuardFailed(
             errors.ORDER_DAYS_RANGE, low=policies.ORDER_DAYS_MIN, high=policies.ORDER_DAYS_MAX
         )
-    return _take_step(
-        case=case, by=by, step=Step.ORDER_ENFORCEMENT, note=note, deadline_days=days
-    )
+    return _take_step(case=case, by=by, step=Step.ORDER_ENFORCEMENT, note=note, deadline_days=days)
 
 
 def case_mark_returned(*, case: Case, by, returned_on: datetime.date, note: str = "") -> Case:
@@ -328,4 +326,3 @@ def contact_record(
     contact.save()
     contact.participants.set(people.values())
     return contact
-

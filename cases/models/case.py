@@ -429,9 +429,7 @@ class CaseEvent(models.Model):
         Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events"
     )
     step = models.CharField(_("step"), max_length=24, choices=Step.choices)
-    from_stage = models.CharField(
-        _("from stage"), max_length=24, choices=Stage.choices, blank=True
-    )
+    from_stage = models.CharField(_("from stage"), max_length=24, choices=Stage.choices, blank=True)
     to_stage = models.CharField(_("to stage"), max_length=24, choices=Stage.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

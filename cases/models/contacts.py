@@ -40,9 +40,7 @@ class Contact(models.Model):
         verbose_name=_("staff taking part"),
         related_name="contacts",
     )
-    other_participants = models.CharField(
-        _("other participants"), max_length=200, blank=True
-    )
+    other_participants = models.CharField(_("other participants"), max_length=200, blank=True)
     guardian_attitude = models.CharField(
         _("guardian's attitude"), max_length=20, choices=GuardianAttitude.choices
     )

@@ -117,6 +117,10 @@ class Student(models.Model):
         # Never the identity or registry number: __str__ ends up in logs and admin messages.
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self.school = self.klass.parent.parent
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         errors = {}
         if self.student_no:
@@ -142,10 +146,6 @@ class Student(models.Model):
             errors["residence_village"] = ValidationError(VILLAGE_NOT_IN_TOWNSHIP)
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs) -> None:
-        self.school = self.klass.parent.parent
-        super().save(*args, **kwargs)
 
     @property
     def risk_flags(self) -> list[str]:

@@ -78,24 +78,29 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self.path = f"{self.parent.path if self.parent_id else ''}{self.code}/"
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         expected = ALLOWED_PARENT[UnitKind(self.kind)]
         actual = self.parent.kind if self.parent_id else None
         if actual != expected:
             raise ValidationError(
-                {"parent": ValidationError(PARENT_KIND_WRONG, params={
-                    "kind": UnitKind(self.kind).label,
-                    "parent": UnitKind(expected).label if expected else "-",
-                })}
+                {
+                    "parent": ValidationError(
+                        PARENT_KIND_WRONG,
+                        params={
+                            "kind": UnitKind(self.kind).label,
+                            "parent": UnitKind(expected).label if expected else "-",
+                        },
+                    )
+                }
             )
         if (self.kind == UnitKind.SCHOOL) != bool(self.school_type):
             raise ValidationError({"school_type": SCHOOL_TYPE_NEEDED})
         if self.kind == UnitKind.GRADE and not (self.grade_level and 1 <= self.grade_level <= 9):
             raise ValidationError({"grade_level": GRADE_LEVEL_NEEDED})
-
-    def save(self, *args, **kwargs) -> None:
-        self.path = f"{self.parent.path if self.parent_id else ''}{self.code}/"
-        super().save(*args, **kwargs)
 
     def contains(self, other: "Unit | None") -> bool:
         """Whether `other` is this unit or lies anywhere under it."""
@@ -156,8 +161,13 @@ class StaffRole(models.Model):
         kinds = ROLE_UNIT_KIND[Role(self.role)]
         if self.unit_id and self.unit.kind not in kinds:
             raise ValidationError(
-                {"unit": ValidationError(ROLE_UNIT_WRONG, params={
-                    "role": Role(self.role).label,
-                    "kinds": "、".join(str(UnitKind(kind).label) for kind in kinds),
-                })}
+                {
+                    "unit": ValidationError(
+                        ROLE_UNIT_WRONG,
+                        params={
+                            "role": Role(self.role).label,
+                            "kinds": "、".join(str(UnitKind(kind).label) for kind in kinds),
+                        },
+                    )
+                }
             )

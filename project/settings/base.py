@@ -1,4 +1,4 @@
-"""Settings shared by every environment. Values that differ per machine come from the environment."""
+"""Settings shared by every environment; what differs per machine comes from the environment."""
 
 from pathlib import Path
 

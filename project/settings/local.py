@@ -4,6 +4,6 @@ from .base import *  # noqa: F403 - settings modules extend the base namespace
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-not-secret")  # noqa: S105 - never used in production
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-not-secret")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
