@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
 class ContactKind(models.TextChoices):
-    HOME_VISIT = "home_visit", _("Home visit")  # 家访
+    HOME_VISIT = "home_visit", pgettext_lazy("contact kind", "Home visit")  # 家访
     JOINT_VISIT = "joint_visit", _("Joint visit with township or village")  # 联合家访
     PHONE = "phone", _("Phone call")  # 电话
     MEETING = "meeting", _("Meeting at school or office")  # 约谈

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -53,7 +54,7 @@ class Unit(models.Model):
     """One node of the jurisdiction tree."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("unit", "name"), max_length=100)
     code = models.CharField(_("code"), max_length=32, unique=True)
     parent = models.ForeignKey(
         "self",

@@ -1,0 +1,71 @@
+"""The admin shows the roster and cases with their history, and offers no way around the
+services: cases, events and contacts are read-only, nothing can be deleted."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from cases.models import Case, CaseEvent, Contact, Stage, Student, Unit
+from workflows import services
+
+from ..builders import case_in_stage
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("root", password="pass-Word-123")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def moved_case(world, teacher):
+    case = case_in_stage(world, Stage.IDENTIFIED)
+    return services.case_report(case=case, by=teacher, reasons=["weary"], whereabouts="在家")
+
+
+@pytest.mark.parametrize("model", list(admin.site._registry))
+def test_every_admin_list_opens(staff_client, moved_case, model):
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    assert staff_client.get(url).status_code == 200
+
+
+def test_case_page_and_its_history_open(staff_client, moved_case):
+    change = reverse("admin:cases_case_change", args=[moved_case.pk])
+    history = reverse("admin:cases_case_history", args=[moved_case.pk])
+    assert staff_client.get(change).status_code == 200
+    response = staff_client.get(history)
+    assert response.status_code == 200
+    assert "report" in response.content.decode()  # the change reason of the step
+
+
+def test_case_cannot_be_changed_or_deleted_in_the_admin(staff_client, moved_case):
+    change = reverse("admin:cases_case_change", args=[moved_case.pk])
+    staff_client.post(change, {"whereabouts": "改了"})
+    moved_case.refresh_from_db()
+    assert moved_case.whereabouts == "在家"
+    delete = reverse("admin:cases_case_delete", args=[moved_case.pk])
+    assert staff_client.post(delete, {"post": "yes"}).status_code == 403
+    assert Case.objects.filter(pk=moved_case.pk).exists()
+
+
+@pytest.mark.parametrize("model", [Case, CaseEvent, Contact])
+def test_records_of_the_ladder_cannot_be_added_in_the_admin(staff_client, model):
+    url = reverse(f"admin:cases_{model._meta.model_name}_add")
+    assert staff_client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("model", [Unit, Student])
+def test_roster_rows_cannot_be_deleted(staff_client, moved_case, model):
+    row = model.objects.first()
+    url = reverse(f"admin:cases_{model._meta.model_name}_delete", args=[row.pk])
+    assert staff_client.post(url, {"post": "yes"}).status_code == 403
+    assert model.objects.filter(pk=row.pk).exists()
+
+
+def test_history_cannot_be_reverted(staff_client, moved_case):
+    record = moved_case.history.last()
+    url = reverse("admin:cases_case_simple_history", args=[moved_case.pk, record.history_id])
+    staff_client.post(url, {})
+    moved_case.refresh_from_db()
+    assert moved_case.stage == Stage.REPORTED
