@@ -6,10 +6,12 @@ indexed prefix query at any depth.
 """
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history import register
 from simple_history.models import HistoricalRecords
 
 
@@ -172,3 +174,8 @@ class StaffRole(models.Model):
                     )
                 }
             )
+
+
+# Staff accounts are edited by administrators (activation, names, passwords): keep their history
+# too. The historical table lives in this app so that its migration is ours.
+register(User, app="cases", excluded_fields=["password", "last_login"])
