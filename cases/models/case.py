@@ -127,22 +127,28 @@ def validate_flags(value) -> None:
     _check_codes(value, RiskFlag, FLAGS_UNKNOWN)
 
 
-def guard(message):
-    """Mark a condition with the message a user sees when it fails."""
+def guard(message, *, on_input: bool = False):
+    """Mark a condition with the message a user sees when it fails.
+
+    `on_input` guards check what the user types into the step's form (reasons, a date); the
+    others check the case's record (a visit made, the follow-up period over). Pages offer a
+    step when its record guards pass and check the input guards on submit.
+    """
 
     def decorate(function):
         function.message = message
+        function.on_input = on_input
         return function
 
     return decorate
 
 
-@guard(_("Choose at least one reason for the absence."))
+@guard(_("Choose at least one reason for the absence."), on_input=True)
 def has_reasons(case: "Case") -> bool:
     return bool(case.reasons)
 
 
-@guard(_("Record where the student is now (whereabouts)."))
+@guard(_("Record where the student is now (whereabouts)."), on_input=True)
 def has_whereabouts(case: "Case") -> bool:
     return bool(case.whereabouts.strip())
 
@@ -167,22 +173,22 @@ def has_township_persuasion(case: "Case") -> bool:
     return case.contacts.filter(stage=Stage.TOWNSHIP_PERSUASION).exists()
 
 
-@guard(_("Give the date the student came back."))
+@guard(_("Give the date the student came back."), on_input=True)
 def has_return_date(case: "Case") -> bool:
     return case.returned_on is not None
 
 
-@guard(_("The return date cannot be in the future."))
+@guard(_("The return date cannot be in the future."), on_input=True)
 def return_date_not_future(case: "Case") -> bool:
     return case.returned_on is None or case.returned_on <= clock.today()
 
 
-@guard(_("The return date cannot be before the day the student was last seen."))
+@guard(_("The return date cannot be before the day the student was last seen."), on_input=True)
 def return_date_after_last_seen(case: "Case") -> bool:
     return not (case.returned_on and case.last_seen_on and case.returned_on < case.last_seen_on)
 
 
-@guard(_("Assign a tutor (一帮一) before starting the follow-up."))
+@guard(_("Assign a tutor (一帮一) before starting the follow-up."), on_input=True)
 def has_tutor(case: "Case") -> bool:
     return case.tutor_id is not None
 
@@ -194,12 +200,15 @@ def followup_done(case: "Case") -> bool:
     )
 
 
-@guard(_("Choose a verified closure reason: transfer, suspension, moved out or deceased."))
+@guard(
+    _("Choose a verified closure reason: transfer, suspension, moved out or deceased."),
+    on_input=True,
+)
 def has_verified_closure(case: "Case") -> bool:
     return case.closure_reason in VERIFIED_CLOSURES
 
 
-@guard(_("Name the receiving school of the transfer."))
+@guard(_("Name the receiving school of the transfer."), on_input=True)
 def transfer_names_school(case: "Case") -> bool:
     return case.closure_reason != ClosureReason.TRANSFERRED or bool(case.receiving_school.strip())
 

@@ -1,0 +1,133 @@
+"""Reads filtered by reach: every list a user sees goes through here.
+
+A user's reach is the set of units their staff roles are held over (DESIGN.md, "Access"):
+teachers their classes, a school officer the school, township staff the students who live in
+their township or village, supervisors their whole subtree; and any case they own or tutor.
+"""
+
+from django.db.models import Count, Q, QuerySet
+
+from . import clock
+from .access import staff_roles_of
+from .models import Case, Role, Stage, Student, Unit, UnitKind
+
+# role -> the case fields (units) whose path must lie under the role's unit
+_CASE_ANCHORS = {
+    Role.HOMEROOM_TEACHER: ("klass",),
+    Role.SUBJECT_TEACHER: ("klass",),
+    Role.SCHOOL_OFFICER: ("school",),
+    Role.TOWNSHIP_OFFICIAL: ("township",),
+    Role.VILLAGE_CADRE: ("village",),
+    Role.DISTRICT_SUPERVISOR: ("school", "township"),
+    Role.COUNTY_SUPERVISOR: ("school", "township"),
+}
+_STUDENT_ANCHORS = {
+    Role.HOMEROOM_TEACHER: ("klass",),
+    Role.SUBJECT_TEACHER: ("klass",),
+    Role.SCHOOL_OFFICER: ("school",),
+    Role.TOWNSHIP_OFFICIAL: ("residence_township",),
+    Role.VILLAGE_CADRE: ("residence_village",),
+    Role.DISTRICT_SUPERVISOR: ("school", "residence_township"),
+    Role.COUNTY_SUPERVISOR: ("school", "residence_township"),
+}
+SUPERVISOR_ROLES = frozenset({Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR})
+
+
+def roles_of(user) -> set[str]:
+    return {staff_role.role for staff_role in staff_roles_of(user)}
+
+
+def _reach(user, anchors: dict, roles=None) -> Q:
+    reach = Q(pk__in=[])
+    for staff_role in staff_roles_of(user):
+        if roles is not None and staff_role.role not in roles:
+            continue
+        for field in anchors[staff_role.role]:
+            reach |= Q(**{f"{field}__path__startswith": staff_role.unit.path})
+    return reach
+
+
+def _with_related(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    return queryset.select_related("student", "school", "klass", "township", "owner")
+
+
+def cases_in_reach(user, *, roles=None) -> QuerySet[Case]:
+    """Cases the user may see. With `roles`, only those reached through these roles."""
+    reach = _reach(user, _CASE_ANCHORS, roles)
+    if roles is None:
+        reach |= Q(owner=user) | Q(tutor=user)
+    return _with_related(Case.objects.filter(reach))
+
+
+def students_in_reach(user) -> QuerySet[Student]:
+    return Student.objects.filter(_reach(user, _STUDENT_ANCHORS)).select_related(
+        "klass", "school", "residence_township"
+    )
+
+
+def my_work(user) -> QuerySet[Case]:
+    """Open cases the user owns, soonest deadline first."""
+    return _with_related(Case.objects.filter(owner=user).exclude(stage=Stage.CLOSED)).order_by(
+        "deadline", "id"
+    )
+
+
+def incoming_reports(user) -> QuerySet[Case]:
+    """Reports waiting for a school officer to confirm or dismiss."""
+    return cases_in_reach(user, roles={Role.SCHOOL_OFFICER}).filter(stage=Stage.REPORTED)
+
+
+def township_queue(user) -> QuerySet[Case]:
+    """Cases escalated to the township where the student lives."""
+    return cases_in_reach(user, roles={Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE}).filter(
+        stage__in=[Stage.TOWNSHIP_PERSUASION, Stage.LEGAL_ENFORCEMENT]
+    )
+
+
+def overdue_cases(user) -> QuerySet[Case]:
+    """Open cases in a supervisor's reach past their stage deadline."""
+    return (
+        cases_in_reach(user, roles=SUPERVISOR_ROLES)
+        .exclude(stage=Stage.CLOSED)
+        .filter(deadline__lt=clock.now())
+    )
+
+
+def school_counts(user) -> QuerySet[Unit]:
+    """Schools under the user's supervision with their open and overdue case counts."""
+    units = [sr.unit for sr in staff_roles_of(user) if sr.role in SUPERVISOR_ROLES]
+    if not units:
+        return Unit.objects.none()
+    under = Q(pk__in=[])
+    for unit in units:
+        under |= Q(path__startswith=unit.path)
+    is_open = ~Q(school_cases__stage=Stage.CLOSED)
+    return (
+        Unit.objects.filter(under, kind=UnitKind.SCHOOL)
+        .annotate(
+            open_cases=Count("school_cases", filter=is_open),
+            overdue_cases=Count(
+                "school_cases", filter=is_open & Q(school_cases__deadline__lt=clock.now())
+            ),
+        )
+        .order_by("-overdue_cases", "-open_cases", "path")
+    )
+
+
+def staff_reaching(case: Case):
+    """Active staff who serve the case's class, school, township or village, or supervise them:
+    the people a case may be given to and who may join a contact."""
+    from django.contrib.auth import get_user_model
+
+    paths = set()
+    for unit in (case.klass, case.school, case.township, case.village):
+        if unit is None:
+            continue
+        parts = unit.path.strip("/").split("/")
+        paths |= {"/".join(parts[:length]) + "/" for length in range(1, len(parts) + 1)}
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, staff_roles__unit__path__in=paths)
+        .distinct()
+        .order_by("first_name", "username")
+    )

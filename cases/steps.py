@@ -1,0 +1,52 @@
+"""What a user may do to a case now: the FSM's transitions from the current stage that the user
+has permission for, each with the reason it is blocked when the case's record does not allow
+it yet. Pages show these and nothing else."""
+
+import dataclasses
+
+from django_fsm import Transition
+
+from .access import may_take
+from .models import Case, Step
+
+# Steps that are not transitions of the FSM: they never change the stage.
+RECORD_CONTACT = "record_contact"
+
+
+@dataclasses.dataclass(frozen=True)
+class StepOption:
+    step: str
+    label: str
+    blocked_by: str | None = None  # the message of the first record guard that fails
+
+
+def _transitions_from(case: Case) -> list[Transition]:
+    return [t for t in case.get_all_stage_transitions() if t.source == case.stage]
+
+
+def step_options(case: Case, user) -> list[StepOption]:
+    """The steps `user` may take on `case` now, in ladder order."""
+    if not case.is_open:
+        return []
+    options = {}
+    for transition in _transitions_from(case):
+        if not transition.has_perm(case, user):
+            continue
+        blocked = next(
+            (
+                condition.message
+                for condition in transition.conditions
+                if not condition.on_input and not condition(case)
+            ),
+            None,
+        )
+        options[transition.name] = StepOption(
+            transition.name, Step(transition.name).label, blocked and str(blocked)
+        )
+    if may_take(user, case, Step.REASSIGN):
+        options[Step.REASSIGN] = StepOption(Step.REASSIGN, Step.REASSIGN.label)
+    return [options[step] for step in Step.values if step in options]
+
+
+def may_record_contact(case: Case, user) -> bool:
+    return case.is_open and may_take(user, case, RECORD_CONTACT)

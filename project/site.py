@@ -1,0 +1,89 @@
+"""The viewflow Material frontend: one Site, its applications and their menu entries.
+
+Each menu entry is a one-page viewset shown to the roles that use it; the case pages sit in the
+work application without a menu entry of their own.
+"""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application, Site, Viewset
+from viewflow.urls.sites import AppMenuMixin
+
+from cases.selectors import roles_of
+from workflows.views import case_pages, lists, students
+
+BASE_TEMPLATE = "kongchuo/base_page.html"
+
+
+class Page(AppMenuMixin, Viewset):
+    """A menu entry with one page, shown to the roles its view is for (`view_class.roles`;
+    everyone signed in when None). The view itself refuses other roles with 403."""
+
+    view_class = None
+
+    @property
+    def roles(self):
+        return getattr(self.view_class, "roles", None)
+
+    @property
+    def index_path(self):
+        return path("", self.view_class.as_view(), name="index")
+
+    def has_view_permission(self, user, obj=None) -> bool:
+        if not user.is_authenticated:
+            return False
+        return self.roles is None or bool(roles_of(user) & self.roles)
+
+
+class WorkApp(Application):
+    title = _("Dropout cases")
+    icon = "assignment"
+    app_name = "work"
+    base_template_name = BASE_TEMPLATE
+    viewsets = [
+        Page(
+            app_name="mine", title=_("My work"), icon="assignment_ind", view_class=lists.MyWorkView
+        ),
+        Page(
+            app_name="reports",
+            title=_("Reports to confirm"),
+            icon="fact_check",
+            view_class=lists.IncomingReportsView,
+        ),
+        Page(
+            app_name="township",
+            title=_("Township queue"),
+            icon="holiday_village",
+            view_class=lists.TownshipQueueView,
+        ),
+        Page(
+            app_name="overdue",
+            title=_("Overdue cases"),
+            icon="alarm",
+            view_class=lists.OverdueQueueView,
+        ),
+        Page(
+            app_name="schools",
+            title=_("Cases per school"),
+            icon="bar_chart",
+            view_class=lists.SchoolCountsView,
+        ),
+        Page(
+            app_name="all", title=_("All cases"), icon="folder_open", view_class=lists.AllCasesView
+        ),
+        Page(
+            app_name="students",
+            title=_("My students"),
+            icon="groups",
+            view_class=students.StudentListView,
+        ),
+    ]
+    urlpatterns = [
+        path("cases/<int:pk>/", case_pages.CaseDetailView.as_view(), name="case_detail"),
+        path("cases/<int:pk>/steps/<str:step>/", case_pages.StepView.as_view(), name="case_step"),
+        path("cases/<int:pk>/contacts/new/", case_pages.ContactView.as_view(), name="case_contact"),
+        path("students/<int:pk>/open/", case_pages.OpenCaseView.as_view(), name="case_open"),
+    ]
+
+
+site = Site(title=_("Keep every child in school"), viewsets=[WorkApp()])

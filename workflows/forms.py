@@ -1,0 +1,280 @@
+"""Forms for the steps on a case. They collect input only; the services decide.
+
+Every form carries the stage the user saw (`seen_stage`), so that a step on a case someone
+else has moved meanwhile is answered with a conflict, not applied to a different stage.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases import clock
+from cases.models import ClosureReason, ContactKind, DropoutReason, GuardianAttitude
+from cases.models import case as rules
+from cases.models.case import VERIFIED_CLOSURES
+from cases.selectors import staff_reaching
+
+from . import policies, routing, services
+from .errors import NOTE_REQUIRED
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+def date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def reasons_field():
+    return forms.MultipleChoiceField(
+        label=_("Reasons"),
+        choices=DropoutReason.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": rules.has_reasons.message},
+    )
+
+
+class StepForm(forms.Form):
+    """The fields every step has: the stage the user saw and a note."""
+
+    seen_stage = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    note_required = False
+    service = None  # the service function of the step
+
+    def __init__(self, *args, case, **kwargs) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("seen_stage", case.stage)
+        super().__init__(*args, **kwargs)
+        self.case = case
+        if self.note_required:
+            self.fields["note"].required = True
+            self.fields["note"].error_messages["required"] = NOTE_REQUIRED
+            self.fields["note"].label = _("Reason (required)")
+
+    def service_kwargs(self) -> dict:
+        return {"note": self.cleaned_data["note"]}
+
+    def submit(self, *, by):
+        return type(self).service(case=self.case, by=by, **self.service_kwargs())
+
+
+class ReportForm(StepForm):
+    reasons = reasons_field()
+    reason_note = forms.CharField(label=_("Reason details"), required=False, max_length=200)
+    whereabouts = forms.CharField(
+        label=_("Whereabouts"),
+        max_length=200,
+        error_messages={"required": rules.has_whereabouts.message},
+    )
+    last_seen_on = forms.DateField(
+        label=_("Last seen in school"), required=False, widget=date_input()
+    )
+    service = services.case_report
+
+    def __init__(self, *args, case, **kwargs) -> None:
+        kwargs.setdefault("initial", {}).update(
+            {
+                "reasons": case.reasons,
+                "reason_note": case.reason_note,
+                "whereabouts": case.whereabouts,
+                "last_seen_on": case.last_seen_on,
+            }
+        )
+        super().__init__(*args, case=case, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "note": data["note"],
+            "reasons": data["reasons"],
+            "reason_note": data["reason_note"],
+            "whereabouts": data["whereabouts"],
+            "last_seen_on": data["last_seen_on"],
+        }
+
+
+class DismissForm(StepForm):
+    note_required = True
+    service = services.case_dismiss
+
+
+class StartHomeVisitForm(StepForm):
+    service = services.case_start_home_visit
+
+
+class EscalateForm(StepForm):
+    service = services.case_escalate
+
+
+class OrderEnforcementForm(StepForm):
+    days = forms.IntegerField(
+        label=_("Days allowed to return the child"),
+        min_value=policies.ORDER_DAYS_MIN,
+        max_value=policies.ORDER_DAYS_MAX,
+        initial=policies.STAGE_POLICIES["legal_enforcement"].days,
+    )
+    service = services.case_order_enforcement
+
+    def service_kwargs(self) -> dict:
+        return {"note": self.cleaned_data["note"], "days": self.cleaned_data["days"]}
+
+
+class MarkReturnedForm(StepForm):
+    returned_on = forms.DateField(
+        label=_("Back in class on"),
+        widget=date_input(),
+        error_messages={"required": rules.has_return_date.message},
+    )
+    service = services.case_mark_returned
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["returned_on"].initial = clock.today()
+
+    def service_kwargs(self) -> dict:
+        return {"note": self.cleaned_data["note"], "returned_on": self.cleaned_data["returned_on"]}
+
+
+class StartFollowupForm(StepForm):
+    tutor = PersonChoiceField(label=_("Tutor (一帮一)"), queryset=None)
+    service = services.case_start_followup
+
+    def __init__(self, *args, case, **kwargs) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["tutor"].queryset = routing.staff_of_school(case).order_by("first_name")
+
+    def service_kwargs(self) -> dict:
+        return {"note": self.cleaned_data["note"], "tutor": self.cleaned_data["tutor"]}
+
+
+class CloseForm(StepForm):
+    service = services.case_close
+
+
+class CloseVerifiedForm(StepForm):
+    reason = forms.ChoiceField(
+        label=_("Closure reason"),
+        choices=[(c.value, c.label) for c in ClosureReason if c in VERIFIED_CLOSURES],
+    )
+    receiving_school = forms.CharField(
+        label=_("Receiving school (for a transfer)"), required=False, max_length=100
+    )
+    note_required = True
+    service = services.case_close_verified
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "note": data["note"],
+            "reason": data["reason"],
+            "receiving_school": data["receiving_school"],
+        }
+
+
+class RelapseForm(StepForm):
+    note_required = True
+    service = services.case_relapse
+
+
+class OverrideForm(StepForm):
+    note_required = True
+    service = services.case_override
+
+
+class ReassignForm(StepForm):
+    owner = PersonChoiceField(label=_("New owner"), queryset=None)
+    note_required = True
+    service = services.case_reassign
+
+    def __init__(self, *args, case, **kwargs) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["owner"].queryset = staff_reaching(case).exclude(pk=case.owner_id)
+
+    def service_kwargs(self) -> dict:
+        return {"note": self.cleaned_data["note"], "owner": self.cleaned_data["owner"]}
+
+
+STEP_FORMS: dict[str, type[StepForm]] = {
+    "report": ReportForm,
+    "dismiss": DismissForm,
+    "start_home_visit": StartHomeVisitForm,
+    "escalate": EscalateForm,
+    "order_enforcement": OrderEnforcementForm,
+    "mark_returned": MarkReturnedForm,
+    "start_followup": StartFollowupForm,
+    "close": CloseForm,
+    "close_verified": CloseVerifiedForm,
+    "relapse": RelapseForm,
+    "override": OverrideForm,
+    "reassign": ReassignForm,
+}
+
+
+class ContactForm(forms.Form):
+    """家访记录 / 动员记录: one contact with the family."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices)
+    occurred_on = forms.DateField(label=_("Date"), widget=date_input())
+    place = forms.CharField(label=_("Place"), required=False, max_length=200)
+    participants = PeopleChoiceField(
+        label=_("Staff taking part (besides you)"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    other_participants = forms.CharField(
+        label=_("Other participants"), required=False, max_length=200
+    )
+    guardian_attitude = forms.ChoiceField(
+        label=_("Guardian's attitude"), choices=GuardianAttitude.choices
+    )
+    result = forms.CharField(label=_("Result"), widget=forms.Textarea(attrs={"rows": 3}))
+    next_step = forms.CharField(
+        label=_("Next step"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, case, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["occurred_on"].initial = clock.today()
+        self.fields["participants"].queryset = staff_reaching(case).exclude(pk=user.pk)
+
+    def submit(self, *, by):
+        return services.contact_record(case=self.case, by=by, **self.cleaned_data)
+
+
+class OpenCaseForm(forms.Form):
+    """立案: a teacher flags a suspected dropout."""
+
+    reasons = forms.MultipleChoiceField(
+        label=_("Reasons (if known)"),
+        choices=DropoutReason.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    reason_note = forms.CharField(label=_("Reason details"), required=False, max_length=200)
+    last_seen_on = forms.DateField(
+        label=_("Last seen in school"), required=False, widget=date_input()
+    )
+    whereabouts = forms.CharField(label=_("Whereabouts"), required=False, max_length=200)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def submit(self, *, student, by):
+        return services.case_open(student=student, by=by, **self.cleaned_data)
+
+
+class StudentSearchForm(forms.Form):
+    """Sent by POST: a name or registry number must not travel in a URL."""
+
+    query = forms.CharField(label=_("Name or registry number"), max_length=50, required=False)

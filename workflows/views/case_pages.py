@@ -1,0 +1,192 @@
+"""The case page and the forms that act on a case: a step, a contact, a new case."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.generic import FormView, TemplateView
+
+from cases import selectors
+from cases.masking import mask_id_number, mask_phone, mask_student_no
+from cases.models import Case, DropoutReason, RiskFlag, Step
+from cases.steps import may_record_contact, step_options
+
+from .. import errors
+from ..errors import CaseConflict, CaseError, StepForbidden
+from ..forms import STEP_FORMS, ContactForm, OpenCaseForm
+from ..selectors import case_timeline
+from .lists import days_left, deadline_text
+
+STEP_DONE = _("Done: %(step)s.")
+CONTACT_SAVED = _("The contact is recorded.")
+CASE_OPENED = _("The case is open.")
+
+
+def case_in_reach(request, pk: int) -> Case:
+    """The case, or 404 when it is outside the user's reach: no hint that it exists."""
+    queryset = selectors.cases_in_reach(request.user).select_related(
+        "village", "tutor", "previous_case", "student__residence_village"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class CaseDetailView(TemplateView):
+    template_name = "workflows/case_detail.html"
+
+    def get_context_data(self, **kwargs):
+        case = case_in_reach(self.request, kwargs["pk"])
+        student = case.student
+        guardians = [
+            {"guardian": guardian, "phone": mask_phone(guardian.phone) if guardian.phone else ""}
+            for guardian in student.guardians.all()
+        ]
+        return {
+            **super().get_context_data(**kwargs),
+            "case": case,
+            "student": student,
+            "id_masked": mask_id_number(student.id_number) if student.id_number else "",
+            "student_no_masked": mask_student_no(student.student_no),
+            "guardians": guardians,
+            "reason_labels": [DropoutReason(code).label for code in case.reasons],
+            "flag_labels": [RiskFlag(code).label for code in case.risk_flags],
+            "options": step_options(case, self.request.user),
+            "may_record_contact": may_record_contact(case, self.request.user),
+            "timeline": case_timeline(case),
+            "days_left": days_left(case),
+            "deadline_text": deadline_text(case),
+            "overdue": case.is_open and case.deadline is not None and days_left(case) < 0,
+        }
+
+
+class _CaseFormView(FormView):
+    """A form about one case: 404 outside reach, the user's input kept on any refusal."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return login_required(lambda r: None)(request)
+        self.case = case_in_reach(request, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "case": self.case}
+
+    def refuse(self, form, error: CaseError):
+        if isinstance(error, StepForbidden):
+            raise PermissionDenied(str(error))
+        form.add_error(None, str(error))
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+@method_decorator(never_cache, name="dispatch")
+class StepView(_CaseFormView):
+    template_name = "workflows/step_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["step"] not in STEP_FORMS:
+            raise Http404
+        self.step = kwargs["step"]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        offered = {option.step for option in step_options(self.case, request.user)}
+        if self.step not in offered:
+            if not self.case.is_open or self._permitted_elsewhere():
+                messages.warning(request, self._not_now_message())
+                return redirect("work:case_detail", self.case.pk)
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
+
+    def _permitted_elsewhere(self) -> bool:
+        """Whether the user could take this step from another stage (a stale link)."""
+        from cases.access import may_take
+
+        return may_take(self.request.user, self.case, self.step)
+
+    def _not_now_message(self) -> str:
+        return str(errors.NOT_ALLOWED) % {
+            "step": Step(self.step).label,
+            "stage": self.case.get_stage_display(),
+        }
+
+    def get_form_class(self):
+        return STEP_FORMS[self.step]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "case": self.case}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "step_label": Step(self.step).label}
+
+    def form_valid(self, form):
+        if form.cleaned_data["seen_stage"] != self.case.stage:
+            return self.refuse(
+                form, CaseConflict(errors.CONFLICT, stage=self.case.get_stage_display())
+            )
+        try:
+            form.submit(by=self.request.user)
+        except CaseError as error:
+            return self.refuse(form, error)
+        messages.success(self.request, STEP_DONE % {"step": Step(self.step).label})
+        return redirect("work:case_detail", self.case.pk)
+
+
+@method_decorator(never_cache, name="dispatch")
+class ContactView(_CaseFormView):
+    template_name = "workflows/contact_form.html"
+    form_class = ContactForm
+
+    def get(self, request, *args, **kwargs):
+        if not may_record_contact(self.case, request.user):
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "case": self.case, "user": self.request.user}
+
+    def form_valid(self, form):
+        try:
+            form.submit(by=self.request.user)
+        except CaseError as error:
+            return self.refuse(form, error)
+        messages.success(self.request, CONTACT_SAVED)
+        return redirect("work:case_detail", self.case.pk)
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class OpenCaseView(FormView):
+    template_name = "workflows/open_case.html"
+    form_class = OpenCaseForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.student = get_object_or_404(selectors.students_in_reach(request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        open_case = self.student.cases.exclude(stage="closed").first()
+        return {
+            **super().get_context_data(**kwargs),
+            "student": self.student,
+            "open_case": open_case,
+        }
+
+    def form_valid(self, form):
+        try:
+            case = form.submit(student=self.student, by=self.request.user)
+        except StepForbidden as error:
+            raise PermissionDenied(str(error)) from None
+        except CaseError as error:
+            form.add_error(None, str(error))
+            return self.render_to_response(self.get_context_data(form=form), status=422)
+        messages.success(self.request, CASE_OPENED)
+        return redirect("work:case_detail", case.pk)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)

@@ -1,0 +1,188 @@
+"""The queues: my work, incoming reports, all cases in reach, the township queue, the overdue
+queue, and the open/overdue count per school. Lists use viewflow's ListModelView (ordering,
+filters, pagination); each one's rows come from a reach-filtered selector."""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from viewflow.views import ListModelView
+
+from cases import clock, selectors
+from cases.models import Case, Role, Stage, Unit, UnitKind
+
+OPEN_STAGES = [(value, label) for value, label in Stage.choices if value != Stage.CLOSED]
+
+
+def days_left(case: Case) -> int | None:
+    """Whole days until the deadline (negative: overdue), counted in Asia/Shanghai dates."""
+    if case.deadline is None:
+        return None
+    return (case.deadline.astimezone(clock.TZ).date() - clock.today()).days
+
+
+def deadline_text(case: Case) -> str:
+    left = days_left(case)
+    if left is None:
+        return "—"
+    if case.deadline < clock.now():
+        return _("Overdue %(days)s days") % {"days": max(-left, 0)} if left < 0 else _("Overdue")
+    if left == 0:
+        return _("Due today")
+    return _("%(days)s days left") % {"days": left}
+
+
+class CaseListView(ListModelView):
+    """A list of cases in the user's reach; subclasses pick the selector and the title."""
+
+    model = Case
+    columns = ("student_name", "stage", "school", "township", "owner_name", "deadline", "time_left")
+    object_link_columns = ("student_name",)
+    ordering = ("deadline", "id")
+    paginate_by = 25
+    title = _("Cases")
+    template_name = "workflows/case_list.html"
+    roles = None  # the roles this page is for; None: everyone signed in
+
+    def has_view_permission(self, user, obj=None) -> bool:
+        return user.is_authenticated and (
+            self.roles is None or bool(selectors.roles_of(user) & self.roles)
+        )
+
+    def rows(self, user):
+        return selectors.cases_in_reach(user)
+
+    def get_queryset(self):
+        self.queryset = self.rows(self.request.user)
+        return super().get_queryset()
+
+    def get_object_url(self, obj) -> str:
+        return reverse("work:case_detail", args=[obj.pk])
+
+    def student_name(self, obj: Case) -> str:
+        return obj.student.name
+
+    student_name.short_description = _("Student")
+    student_name.orderby = "student__name"
+
+    def owner_name(self, obj: Case) -> str:
+        return obj.owner.get_full_name() or obj.owner.get_username() if obj.owner else "—"
+
+    owner_name.short_description = _("Owner")
+    owner_name.orderby = "owner__first_name"
+
+    def time_left(self, obj: Case) -> str:
+        return deadline_text(obj)
+
+    time_left.short_description = _("Time left")
+    time_left.orderby = "deadline"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["now"] = clock.now()
+        return context
+
+
+class MyWorkView(CaseListView):
+    title = _("My work")
+
+    def rows(self, user):
+        return selectors.my_work(user)
+
+
+class IncomingReportsView(CaseListView):
+    title = _("Reports to confirm")
+    roles = frozenset({Role.SCHOOL_OFFICER})
+
+    def rows(self, user):
+        return selectors.incoming_reports(user)
+
+
+class TownshipQueueView(CaseListView):
+    title = _("Township queue")
+    roles = frozenset({Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE})
+
+    def rows(self, user):
+        return selectors.township_queue(user)
+
+
+def _units(kind):
+    def queryset(request):
+        if request is None:
+            return Unit.objects.none()
+        return Unit.objects.filter(
+            kind=kind,
+            pk__in=selectors.cases_in_reach(request.user).values(
+                "school" if kind == UnitKind.SCHOOL else "township"
+            ),
+        ).order_by("path")
+
+    return queryset
+
+
+def _owners(request):
+    if request is None:
+        return get_user_model().objects.none()
+    return (
+        get_user_model()
+        .objects.filter(pk__in=selectors.cases_in_reach(request.user).values("owner"))
+        .order_by("first_name")
+    )
+
+
+class CaseFilter(django_filters.FilterSet):
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=OPEN_STAGES)
+    school = django_filters.ModelChoiceFilter(label=_("School"), queryset=_units(UnitKind.SCHOOL))
+    township = django_filters.ModelChoiceFilter(
+        label=_("Township"), queryset=_units(UnitKind.TOWNSHIP)
+    )
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owners)
+
+    class Meta:
+        model = Case
+        fields = ["stage", "school", "township", "owner"]
+
+
+class AllCasesView(CaseListView):
+    title = _("All cases in my reach")
+    filterset_class = CaseFilter
+
+
+class OverdueQueueView(CaseListView):
+    title = _("Overdue cases")
+    filterset_class = CaseFilter
+    roles = selectors.SUPERVISOR_ROLES
+
+    def rows(self, user):
+        return selectors.overdue_cases(user)
+
+
+class SchoolCountsView(ListModelView):
+    """Open and overdue cases per school, most overdue first."""
+
+    model = Unit
+    columns = ("name", "open_count", "overdue_count")
+    object_link_columns = ()
+    paginate_by = 50
+    title = _("Cases per school")
+    template_name = "workflows/case_list.html"
+    roles = selectors.SUPERVISOR_ROLES
+
+    def has_view_permission(self, user, obj=None) -> bool:
+        return user.is_authenticated and bool(selectors.roles_of(user) & self.roles)
+
+    def get_queryset(self):
+        self.queryset = selectors.school_counts(self.request.user)
+        return super().get_queryset()
+
+    def open_count(self, obj) -> int:
+        return obj.open_cases
+
+    open_count.short_description = _("Open cases")
+    open_count.orderby = "open_cases"
+
+    def overdue_count(self, obj) -> int:
+        return obj.overdue_cases
+
+    overdue_count.short_description = _("Overdue cases")
+    overdue_count.orderby = "overdue_cases"
