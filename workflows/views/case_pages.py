@@ -38,8 +38,12 @@ def case_in_reach(request, pk: int) -> Case:
 class CaseDetailView(TemplateView):
     template_name = "workflows/case_detail.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        self.case = case_in_reach(request, kwargs["pk"])  # 404 before anything else
+        return super().dispatch(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
-        case = case_in_reach(self.request, kwargs["pk"])
+        case = self.case
         student = case.student
         guardians = [
             {"guardian": guardian, "phone": mask_phone(guardian.phone) if guardian.phone else ""}
@@ -96,12 +100,16 @@ class StepView(_CaseFormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
-        offered = {option.step for option in step_options(self.case, request.user)}
-        if self.step not in offered:
+        options = {option.step: option for option in step_options(self.case, request.user)}
+        option = options.get(self.step)
+        if option is None:
             if not self.case.is_open or self._permitted_elsewhere():
                 messages.warning(request, self._not_now_message())
                 return redirect("work:case_detail", self.case.pk)
             raise PermissionDenied
+        if option.blocked_by:
+            messages.warning(request, option.blocked_by)
+            return redirect("work:case_detail", self.case.pk)
         return super().get(request, *args, **kwargs)
 
     def _permitted_elsewhere(self) -> bool:
