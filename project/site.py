@@ -86,4 +86,5 @@ class WorkApp(Application):
     ]
 
 
-site = Site(title=_("Keep every child in school"), viewsets=[WorkApp()])
+# One application: its own menu is the whole navigation, so the site's list of apps is hidden.
+site = Site(title=_("Keep every child in school"), viewsets=[WorkApp()], menu_template_name=None)

@@ -301,3 +301,31 @@ def test_student_search_is_by_post_and_finds_by_registry_number(client, world):
     assert "张三丰" in by_number
     assert "李四" not in by_number
     assert wanted.student_no not in by_number  # the number is not echoed back on the page
+
+
+def test_overdue_queue_lists_only_overdue_cases_in_reach_with_filters(client, world, elsewhere):
+    past = clock.now() - datetime.timedelta(days=3)
+    future = clock.now() + datetime.timedelta(days=3)
+    late_visit = factories.CaseFactory(
+        student=world.student(name="甲"), stage=Stage.HOME_VISIT, deadline=past
+    )
+    late_report = factories.CaseFactory(
+        student=world.student(name="乙"), stage=Stage.REPORTED, deadline=past
+    )
+    factories.CaseFactory(student=world.student(name="丙"), stage=Stage.HOME_VISIT, deadline=future)
+    factories.CaseFactory(
+        student=elsewhere.student(name="丁"), stage=Stage.HOME_VISIT, deadline=past
+    )
+    login(client, world[Role.DISTRICT_SUPERVISOR])
+    url = reverse("work:overdue:index")
+
+    everything = client.get(url, {"_orderby": "student_name"})
+    assert [case.student.name for case in everything.context["object_list"]] == ["乙", "甲"]
+    assert "kc-overdue" in everything.content.decode()
+    by_stage = client.get(url, {"stage": Stage.HOME_VISIT})
+    assert [case.pk for case in by_stage.context["object_list"]] == [late_visit.pk]
+    newest_first = client.get(url, {"_orderby": "-student_name"})
+    assert [case.pk for case in newest_first.context["object_list"]] == [
+        late_visit.pk,
+        late_report.pk,
+    ]

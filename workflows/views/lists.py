@@ -5,6 +5,7 @@ filters, pagination); each one's rows come from a reach-filtered selector."""
 import django_filters
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from viewflow.views import ListModelView
 
@@ -36,7 +37,15 @@ class CaseListView(ListModelView):
     """A list of cases in the user's reach; subclasses pick the selector and the title."""
 
     model = Case
-    columns = ("student_name", "stage", "school", "township", "owner_name", "deadline", "time_left")
+    columns = (
+        "student_name",
+        "stage",
+        "time_left",
+        "school",
+        "township",
+        "owner_name",
+        "deadline_on",
+    )
     object_link_columns = ("student_name",)
     ordering = ("deadline", "id")
     paginate_by = 25
@@ -63,19 +72,28 @@ class CaseListView(ListModelView):
         return obj.student.name
 
     student_name.short_description = _("Student")
-    student_name.orderby = "student__name"
+    student_name.orderby_column = "student__name"
 
     def owner_name(self, obj: Case) -> str:
         return obj.owner.get_full_name() or obj.owner.get_username() if obj.owner else "—"
 
     owner_name.short_description = _("Owner")
-    owner_name.orderby = "owner__first_name"
+    owner_name.orderby_column = "owner__first_name"
+
+    def deadline_on(self, obj: Case) -> str:
+        return obj.deadline.astimezone(clock.TZ).strftime("%Y-%m-%d") if obj.deadline else "—"
+
+    deadline_on.short_description = _("Stage deadline")
+    deadline_on.orderby_column = "deadline"
 
     def time_left(self, obj: Case) -> str:
-        return deadline_text(obj)
+        text = deadline_text(obj)
+        if obj.deadline is not None and obj.deadline < clock.now():
+            return format_html('<span class="kc-overdue">{}</span>', text)
+        return text
 
     time_left.short_description = _("Time left")
-    time_left.orderby = "deadline"
+    time_left.orderby_column = "deadline"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -165,7 +183,7 @@ class SchoolCountsView(ListModelView):
     object_link_columns = ()
     paginate_by = 50
     title = _("Cases per school")
-    template_name = "workflows/case_list.html"
+    template_name = "viewflow/views/list.html"
     roles = selectors.SUPERVISOR_ROLES
 
     def has_view_permission(self, user, obj=None) -> bool:
@@ -179,10 +197,10 @@ class SchoolCountsView(ListModelView):
         return obj.open_cases
 
     open_count.short_description = _("Open cases")
-    open_count.orderby = "open_cases"
+    open_count.orderby_column = "open_cases"
 
     def overdue_count(self, obj) -> int:
         return obj.overdue_cases
 
     overdue_count.short_description = _("Overdue cases")
-    overdue_count.orderby = "overdue_cases"
+    overdue_count.orderby_column = "overdue_cases"
