@@ -2,10 +2,22 @@
 only through the service functions, which keep the ladder's rules and write the audit rows."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Case, CaseEvent, Contact, Guardian, StaffRole, Student, Unit
+from .masking import mask_phone
+from .models import (
+    AccessLog,
+    Case,
+    CaseEvent,
+    Contact,
+    Guardian,
+    StaffPhone,
+    StaffRole,
+    Student,
+    Unit,
+)
 
 
 class NoDeleteMixin:
@@ -88,3 +100,24 @@ class CaseEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class ContactAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["case", "kind", "occurred_on", "guardian_attitude", "recorded_by"]
     list_filter = ["kind", "guardian_attitude"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Read-only for everyone, superusers included: the log is evidence."""
+
+    list_display = ["at", "user", "roles", "action", "case", "reason"]
+    list_filter = ["action"]
+    date_hierarchy = "at"
+
+
+@admin.register(StaffPhone)
+class StaffPhoneAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    """Numbers are shown masked in the list; the change form is for the administrator."""
+
+    list_display = ["user", "mobile_masked"]
+    search_fields = ["user__username", "user__first_name"]
+
+    @admin.display(description=_("mobile number"))
+    def mobile_masked(self, obj: StaffPhone) -> str:
+        return mask_phone(obj.mobile)

@@ -4,8 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 class NotificationsConfig(AppConfig):
     """Outbox, channels and inbox. Takes a recipient, a template key, a context and a
-    de-duplication key; imports nothing of `cases` or `workflows`. (Built with the deadlines
-    and notifications issue; empty until then.)"""
+    de-duplication key (`services.notify`, `services.notify_group`); imports nothing of `cases`
+    or `workflows`, so the engine can tell people things without this app knowing what a case is.
+    """
 
     name = "notifications"
     verbose_name = _("Notifications")

@@ -10,6 +10,7 @@ from viewflow.urls import Application, Site, Viewset
 from viewflow.urls.sites import AppMenuMixin
 
 from cases.selectors import roles_of
+from notifications.views import InboxView
 from workflows.views import case_pages, lists, students
 
 BASE_TEMPLATE = "kongchuo/base_page.html"
@@ -77,11 +78,13 @@ class WorkApp(Application):
             icon="groups",
             view_class=students.StudentListView,
         ),
+        Page(app_name="inbox", title=_("Inbox"), icon="notifications", view_class=InboxView),
     ]
     urlpatterns = [
         path("cases/<int:pk>/", case_pages.CaseDetailView.as_view(), name="case_detail"),
         path("cases/<int:pk>/steps/<str:step>/", case_pages.StepView.as_view(), name="case_step"),
         path("cases/<int:pk>/contacts/new/", case_pages.ContactView.as_view(), name="case_contact"),
+        path("cases/<int:pk>/identity/", case_pages.UnmaskView.as_view(), name="case_unmask"),
         path("students/<int:pk>/open/", case_pages.OpenCaseView.as_view(), name="case_open"),
     ]
 

@@ -2,6 +2,8 @@
 outsider county whose staff must not reach the world's cases."""
 
 import dataclasses
+import logging
+import re
 
 import pytest
 
@@ -96,3 +98,34 @@ def township_official(world):
 @pytest.fixture
 def supervisor(world):
     return world[Role.DISTRICT_SUPERVISOR]
+
+
+# Every log record of the whole run is kept and scanned at the end: no identity or phone number
+# may reach a log, whatever the test did.
+class _LogKeeper(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(self.format(record))
+        except Exception:  # a record that cannot format is still scanned, raw
+            self.lines.append(str(record.msg))
+
+
+_LOG_KEEPER = _LogKeeper()
+_LEAKS = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])")
+
+
+def pytest_sessionstart(session) -> None:
+    logging.getLogger().addHandler(_LOG_KEEPER)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    leaks = [line for line in _LOG_KEEPER.lines if _LEAKS.search(line)]
+    if leaks:
+        print("\nIdentity or phone numbers reached the logs:")
+        for line in leaks[:20]:
+            print("  ", _LEAKS.sub("<number>", line))
+        session.exitstatus = 1

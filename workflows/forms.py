@@ -120,7 +120,7 @@ class OrderEnforcementForm(StepForm):
         label=_("Days allowed to return the child"),
         min_value=policies.ORDER_DAYS_MIN,
         max_value=policies.ORDER_DAYS_MAX,
-        initial=policies.STAGE_POLICIES["legal_enforcement"].days,
+        initial=10,
     )
     service = services.case_order_enforcement
 
@@ -278,3 +278,12 @@ class StudentSearchForm(forms.Form):
     """Sent by POST: a name or registry number must not travel in a URL."""
 
     query = forms.CharField(label=_("Name or registry number"), max_length=50, required=False)
+
+
+class UnmaskForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need the full numbers?"),
+        min_length=4,
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,43 +1,97 @@
-"""Stage policies: who owns a case in each stage, and how long they have.
-
-DOMAIN.md's defaults, counted in calendar days for now. Per-county, versioned policies and
-working-day deadlines come with the deadlines work; until then this table is the one policy.
+"""Stage policies: who owns a case in each stage, how many working days they have, and what
+happens around the deadline. Per county, edited in the admin (`StagePolicy`), versioned by its
+history; where a county has no row for a stage, DOMAIN.md's defaults below apply.
 """
 
 import dataclasses
 import datetime
 
 from cases import clock
-from cases.models import Role, Stage
+from cases.models import Case, Role, Stage
 
-TUTOR = "tutor"  # the case's 一帮一 tutor, chosen when the follow-up starts
-
-
-@dataclasses.dataclass(frozen=True)
-class StagePolicy:
-    owner_role: str | None
-    days: int | None  # calendar days from the day the stage starts; None: no deadline
-
-
-STAGE_POLICIES: dict[str, StagePolicy] = {
-    Stage.IDENTIFIED: StagePolicy(Role.HOMEROOM_TEACHER, 0),  # report the same day
-    Stage.REPORTED: StagePolicy(Role.SCHOOL_OFFICER, 1),
-    Stage.HOME_VISIT: StagePolicy(Role.HOMEROOM_TEACHER, 7),
-    Stage.TOWNSHIP_PERSUASION: StagePolicy(Role.TOWNSHIP_OFFICIAL, 15),
-    # The order's own time limit replaces this default when the order is served.
-    Stage.LEGAL_ENFORCEMENT: StagePolicy(Role.TOWNSHIP_OFFICIAL, 10),
-    Stage.RETURNED: StagePolicy(Role.HOMEROOM_TEACHER, 3),
-    Stage.TUTORING_FOLLOWUP: StagePolicy(TUTOR, 56),
-    Stage.CLOSED: StagePolicy(None, None),
-}
+from . import workdays
+from .models import TUTOR, StagePolicy
 
 ORDER_DAYS_MIN = 1
 ORDER_DAYS_MAX = 60
+REMIND_AT = datetime.time(8, 0)  # reminders go out at the start of a working day
+
+_DEFAULTS = {
+    # stage: (owner role, working days, reminder lead, tell when overdue, auto-escalate)
+    Stage.IDENTIFIED: (Role.HOMEROOM_TEACHER, 0, 0, Role.SCHOOL_OFFICER, False),  # 上报不过夜
+    Stage.REPORTED: (Role.SCHOOL_OFFICER, 1, 0, Role.DISTRICT_SUPERVISOR, False),
+    Stage.HOME_VISIT: (Role.HOMEROOM_TEACHER, 5, 1, Role.DISTRICT_SUPERVISOR, False),  # a week
+    Stage.TOWNSHIP_PERSUASION: (Role.TOWNSHIP_OFFICIAL, 10, 2, Role.COUNTY_SUPERVISOR, False),
+    # The order's own time limit (calendar days, as written on the notice) replaces this.
+    Stage.LEGAL_ENFORCEMENT: (Role.TOWNSHIP_OFFICIAL, 10, 2, Role.COUNTY_SUPERVISOR, False),
+    Stage.RETURNED: (Role.HOMEROOM_TEACHER, 3, 1, Role.SCHOOL_OFFICER, False),
+    Stage.TUTORING_FOLLOWUP: (TUTOR, 40, 5, Role.SCHOOL_OFFICER, False),  # 8 weeks
+}
 
 
-def deadline_for(stage: str, *, days: int | None = None) -> datetime.datetime | None:
-    """The end of the last day allowed for a stage that starts now."""
-    days = STAGE_POLICIES[stage].days if days is None else days
-    if days is None:
+def default_policy(county, stage: str) -> StagePolicy:
+    owner_role, days, lead, tell, auto = _DEFAULTS[stage]
+    return StagePolicy(
+        county=county,
+        stage=stage,
+        owner_role=owner_role,
+        working_days=days,
+        reminder_days=lead,
+        escalate_to_role=tell,
+        auto_escalate=auto,
+    )
+
+
+def ensure_default_policies(county) -> int:
+    """Write the default policies a county does not have yet; returns how many were added."""
+    existing = set(StagePolicy.objects.filter(county=county).values_list("stage", flat=True))
+    added = 0
+    for stage in _DEFAULTS:
+        if stage not in existing:
+            default_policy(county, stage).save()
+            added += 1
+    return added
+
+
+def county_of(case: Case):
+    return case.school.parent.parent
+
+
+def policy_for(case: Case, stage: str) -> StagePolicy | None:
+    """The county's policy for a stage, or the default (unsaved); None for a closed case."""
+    if stage == Stage.CLOSED:
         return None
-    return clock.end_of_day(clock.today() + datetime.timedelta(days=days))
+    county = county_of(case)
+    return StagePolicy.objects.filter(county=county, stage=stage).first() or default_policy(
+        county, stage
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class StageClock:
+    deadline: datetime.datetime | None
+    remind_at: datetime.datetime | None
+    policy_version: int | None  # the history row of the policy the stage started under
+
+
+def stage_clock(case: Case, stage: str, *, calendar_days: int | None = None) -> StageClock:
+    """Deadline, reminder time and policy version for a stage that starts now.
+
+    `calendar_days` is an order's own time limit ("自接到本通知书之日起 N 日内").
+    """
+    policy = policy_for(case, stage)
+    if policy is None:
+        return StageClock(None, None, None)
+    county, today = county_of(case), clock.today()
+    if calendar_days is not None:
+        due = today + datetime.timedelta(days=calendar_days)
+    else:
+        due = workdays.add_working_days(today, policy.working_days, county)
+    remind_at = None
+    if policy.reminder_days:
+        remind_on = workdays.subtract_working_days(due, policy.reminder_days, county)
+        remind_at = max(
+            datetime.datetime.combine(remind_on, REMIND_AT, tzinfo=clock.TZ), clock.now()
+        )
+    version = policy.history.latest().history_id if policy.pk else None
+    return StageClock(clock.end_of_day(due), remind_at, version)

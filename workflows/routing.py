@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 
 from cases.models import Case, Role, StaffRole
 
-from .policies import STAGE_POLICIES, TUTOR
+from .models import TUTOR
+from .policies import policy_for
 
 # role -> the roles to try after it, in order, when nobody holds it
 FALLBACK = {
@@ -24,9 +25,22 @@ def _unit_for(role: str, case: Case):
         Role.HOMEROOM_TEACHER: case.klass,
         Role.SCHOOL_OFFICER: case.school,
         Role.TOWNSHIP_OFFICIAL: case.township,
+        Role.VILLAGE_CADRE: case.village,
         Role.DISTRICT_SUPERVISOR: case.school.parent,
         Role.COUNTY_SUPERVISOR: case.school.parent.parent,
     }[role]
+
+
+def holders_of(role: str, case: Case):
+    """Every active user holding `role` over the case's unit for that role."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True, staff_roles__role=role, staff_roles__unit=_unit_for(role, case)
+        )
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def holder_of(role: str, case: Case):
@@ -42,9 +56,10 @@ def holder_of(role: str, case: Case):
 
 def owner_for(stage: str, case: Case):
     """Who owns `case` once it enters `stage`; None for a closed case."""
-    role = STAGE_POLICIES[stage].owner_role
-    if role is None:
+    policy = policy_for(case, stage)
+    if policy is None:
         return None
+    role = policy.owner_role
     if role == TUTOR:
         return case.tutor or owner_for_role(Role.HOMEROOM_TEACHER, case)
     return owner_for_role(role, case)

@@ -8,7 +8,15 @@ from cases.models import Case, CaseEvent, Contact
 
 # Fields whose changes the timeline does not list on their own: they move with every step and
 # the step's event already says so.
-_STEP_BOOKKEEPING = {"stage_started_at", "deadline", "owner", "stage", "closed_at"}
+_STEP_BOOKKEEPING = {
+    "stage_started_at",
+    "deadline",
+    "remind_at",
+    "policy_version",
+    "owner",
+    "stage",
+    "closed_at",
+}
 
 
 @dataclasses.dataclass(frozen=True)

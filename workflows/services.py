@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from django.db import IntegrityError, transaction
 from django_fsm import ConcurrentTransition
 
-from cases import access, clock
+from cases import access, chain, clock
 from cases.models import (
     Case,
     CaseEvent,
@@ -24,8 +24,9 @@ from cases.models import (
     Step,
     Student,
 )
+from notifications.services import notify
 
-from . import errors, policies, routing
+from . import errors, messages, policies, routing
 from .errors import CaseAlreadyOpen, CaseConflict, GuardFailed, StepForbidden, StepNotAllowed
 
 _RELATED = ("school__parent__parent", "klass", "township", "village", "owner")
@@ -53,7 +54,7 @@ def _save(case: Case, *, by, step: str, note: str) -> None:
 
 
 def _record_event(case: Case, *, by, step: str, from_stage: str, note: str) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         step=step,
         from_stage=from_stage,
@@ -64,13 +65,19 @@ def _record_event(case: Case, *, by, step: str, from_stage: str, note: str) -> C
         owner=case.owner,
         deadline=case.deadline,
     )
+    chain.seal(event)
+    event.save()
+    return event
 
 
 def _enter_stage(case: Case, *, deadline_days: int | None = None) -> None:
-    """Set owner, deadline and stage start for the stage the case has just entered."""
+    """Set owner, deadline, reminder and policy version for the stage just entered."""
     case.stage_started_at = clock.now()
     case.owner = routing.owner_for(case.stage, case)
-    case.deadline = policies.deadline_for(case.stage, days=deadline_days)
+    stage_clock = policies.stage_clock(case, case.stage, calendar_days=deadline_days)
+    case.deadline = stage_clock.deadline
+    case.remind_at = stage_clock.remind_at
+    case.policy_version = stage_clock.policy_version
     if case.stage == Stage.CLOSED:
         case.closed_at = case.stage_started_at
 
@@ -91,26 +98,51 @@ def _take_step(
     note: str = "",
     change: Callable[[Case], None] | None = None,
     deadline_days: int | None = None,
+    transition: str | None = None,
+    by_system: bool = False,
 ) -> Case:
+    """Run one step. `transition` names the FSM method when it differs from the step; a
+    `by_system` step (the deadline sweep) skips the user permission check, nothing else."""
     locked = _lock(case)
-    transition_method = getattr(locked, step)
+    transition_method = getattr(locked, transition or step)
     meta = transition_method._django_fsm
     step_label = Step(step).label
     if not meta.has_transition(locked.stage):
         raise StepNotAllowed(errors.NOT_ALLOWED, step=step_label, stage=locked.get_stage_display())
-    if not meta.has_transition_perm(locked, locked.stage, by):
+    if not by_system and not meta.has_transition_perm(locked, locked.stage, by):
         raise StepForbidden(errors.FORBIDDEN, step=step_label)
     if change is not None:
         change(locked)
     for condition in meta.get_transition(locked.stage).conditions:
         if not condition(locked):
             raise GuardFailed(condition.message)
-    from_stage = locked.stage
+    from_stage, previous_owner = locked.stage, locked.owner_id
     transition_method()
     _enter_stage(locked, deadline_days=deadline_days)
     _save(locked, by=by, step=step, note=note)
-    _record_event(locked, by=by, step=step, from_stage=from_stage, note=note)
+    event = _record_event(locked, by=by, step=step, from_stage=from_stage, note=note)
+    _tell_new_owner(locked, event, previous_owner=previous_owner)
     return locked
+
+
+def _tell_new_owner(case: Case, event: CaseEvent, *, previous_owner: int | None) -> None:
+    """The outbox row for the person who now owns the case, in the step's transaction."""
+    if case.owner is None or case.owner_id in (previous_owner, event.actor_id):
+        return
+    notify(
+        recipient=case.owner,
+        template_key="case_assigned",
+        context=messages.case_context(case),
+        dedup_key=f"case-{case.pk}-event-{event.pk}-assigned",
+    )
+
+
+def case_auto_escalate(*, case: Case, by, note: str) -> Case:
+    """The deadline passed and the county's policy escalates by itself: one rung up, by the
+    system user, with the same event, history row and notifications as any step."""
+    return _take_step(
+        case=case, by=by, step=Step.AUTO_ESCALATE, transition="override", note=note, by_system=True
+    )
 
 
 @transaction.atomic
@@ -160,7 +192,8 @@ def case_open(
     except IntegrityError:
         # The database's one-open-case constraint caught a race the check above could not.
         raise CaseAlreadyOpen(errors.ALREADY_OPEN) from None
-    _record_event(case, by=by, step=Step.OPEN, from_stage="", note=note)
+    event = _record_event(case, by=by, step=Step.OPEN, from_stage="", note=note)
+    _tell_new_owner(case, event, previous_owner=None)
     return case
 
 
@@ -274,9 +307,11 @@ def case_reassign(*, case: Case, by, owner, note: str) -> Case:
         raise GuardFailed(errors.OWNER_UNCHANGED)
     if not owner.is_active or not access.roles_on(owner, locked) - {access.OWNER}:
         raise GuardFailed(errors.OWNER_OUT_OF_REACH)
+    previous_owner = locked.owner_id
     locked.owner = owner
     _save(locked, by=by, step=Step.REASSIGN, note=note)
-    _record_event(locked, by=by, step=Step.REASSIGN, from_stage=locked.stage, note=note)
+    event = _record_event(locked, by=by, step=Step.REASSIGN, from_stage=locked.stage, note=note)
+    _tell_new_owner(locked, event, previous_owner=previous_owner)
     return locked
 
 

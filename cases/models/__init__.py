@@ -1,11 +1,14 @@
 """The records of the case engine. Split by subject; import from `cases.models`."""
 
+from .audit import AccessAction, AccessLog
 from .case import Case, CaseEvent, ClosureReason, DropoutReason, RiskFlag, Stage, Step
 from .contacts import Contact, ContactKind, GuardianAttitude
 from .roster import Disability, Gender, Guardian, PoorHousehold, Relation, Student
-from .units import Role, SchoolType, StaffRole, Unit, UnitKind
+from .units import Role, SchoolType, StaffPhone, StaffRole, Unit, UnitKind
 
 __all__ = [
+    "AccessAction",
+    "AccessLog",
     "Case",
     "CaseEvent",
     "ClosureReason",
@@ -21,6 +24,7 @@ __all__ = [
     "RiskFlag",
     "Role",
     "SchoolType",
+    "StaffPhone",
     "StaffRole",
     "Stage",
     "Step",

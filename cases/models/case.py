@@ -67,6 +67,7 @@ class Step(models.TextChoices):
     CLOSE_VERIFIED = "close_verified", _("Close on a verified change")
     RELAPSE = "relapse", _("Absent again: reopen home visits")
     OVERRIDE = "override", _("Supervisor override: escalate")
+    AUTO_ESCALATE = "auto_escalate", _("Escalated automatically: deadline passed")
     REASSIGN = "reassign", _("Reassign")
 
 
@@ -265,6 +266,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         blank=True,
     )
     deadline = models.DateTimeField(_("stage deadline"), null=True, blank=True, db_index=True)
+    remind_at = models.DateTimeField(_("remind the owner at"), null=True, blank=True)
+    # The history row of the county's stage policy under which the current stage started.
+    policy_version = models.PositiveIntegerField(_("stage policy version"), null=True, blank=True)
     stage_started_at = models.DateTimeField(_("stage started at"))
     opened_at = models.DateTimeField(_("opened at"))
     opened_by = models.ForeignKey(
@@ -457,6 +461,9 @@ class CaseEvent(models.Model):
         blank=True,
     )
     deadline = models.DateTimeField(_("deadline after the step"), null=True, blank=True)
+    # Hash chain over the case's events (cases/chain.py): an edit in the database shows.
+    previous_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("case event")

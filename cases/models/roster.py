@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..fields import DigestField, EncryptedCharField
 from ..validators import (
     id_birth_date,
     normalize_id_number,
@@ -53,12 +54,16 @@ VILLAGE_NOT_IN_TOWNSHIP = _("The village must belong to the residence township."
 class Student(models.Model):
     """A child on the roll. The school is derived from the class and kept for fast filtering."""
 
-    student_no = models.CharField(_("student registry number"), max_length=19, unique=True)
+    # The registry number embeds the identity number (G + ID), so both are encrypted at rest and
+    # looked up through keyed digests.
+    student_no = EncryptedCharField(_("student registry number"))
+    student_no_digest = DigestField(source="student_no", unique=True)
     name = models.CharField(_("name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     # Empty only for children without a usable identity document (registry type Z).
-    id_number = models.CharField(_("identity number"), max_length=18, blank=True)
+    id_number = EncryptedCharField(_("identity number"), blank=True)
+    id_number_digest = DigestField(source="id_number", db_index=True)
     klass = models.ForeignKey(
         Unit,
         verbose_name=_("class"),
@@ -105,11 +110,14 @@ class Student(models.Model):
         verbose_name = _("student")
         verbose_name_plural = _("students")
         ordering = ["klass", "name"]
+        permissions = [
+            ("view_identity", _("May see full identity and phone numbers, stating a reason")),
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number"],
-                condition=~models.Q(id_number=""),
-                name="student_id_number_unique",
+                fields=["id_number_digest"],
+                condition=~models.Q(id_number_digest=""),
+                name="student_id_number_digest_unique",
             ),
         ]
 
@@ -174,7 +182,7 @@ class Guardian(models.Model):
     )
     name = models.CharField(_("name"), max_length=50)
     relation = models.CharField(_("relation"), max_length=24, choices=Relation.choices)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("phone"), blank=True)
     lives_with_child = models.BooleanField(_("lives with the child"), default=True)
     away_for_work = models.BooleanField(_("away for work"), default=False)
     history = HistoricalRecords()

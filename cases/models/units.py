@@ -14,6 +14,9 @@ from django.utils.translation import pgettext_lazy
 from simple_history import register
 from simple_history.models import HistoricalRecords
 
+from ..fields import EncryptedCharField
+from ..validators import normalize_phone
+
 
 class UnitKind(models.TextChoices):
     COUNTY = "county", _("County")  # 县(区): the county education bureau's area
@@ -179,3 +182,29 @@ class StaffRole(models.Model):
 # Staff accounts are edited by administrators (activation, names, passwords): keep their history
 # too. The historical table lives in this app so that its migration is ours.
 register(User, app="cases", excluded_fields=["password", "last_login"])
+
+
+class StaffPhone(models.Model):
+    """A staff member's mobile number for SMS notices, encrypted at rest like every number."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="staff_phone",
+    )
+    mobile = EncryptedCharField(_("mobile number"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("staff mobile number")
+        verbose_name_plural = _("staff mobile numbers")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def clean(self) -> None:
+        try:
+            self.mobile = normalize_phone(self.mobile)
+        except ValidationError as error:
+            raise ValidationError({"mobile": error}) from None

@@ -1,5 +1,6 @@
 """Settings shared by every environment; what differs per machine comes from the environment."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -21,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "guardian",
+    "axes",
     "django_filters",
     "viewflow",
     "simple_history",
@@ -41,6 +43,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: it answers locked-out sign-in attempts.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -83,6 +87,8 @@ DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses sign-in after too many failures, before a password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -92,6 +98,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password guessing: 5 failures for one username from one address lock it for 30 minutes.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Sessions end after a working day and when the browser closes (shared office computers).
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -120,3 +140,46 @@ LOGGING = {
 
 # History is an audit trail: reverting a case from the admin would go around the ladder.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- notifications and Celery ---
+# The outbox is the truth; Celery only carries it. With a broker configured (production) rows
+# go to Celery after commit; without one (a laptop, the demo, tests) they are delivered in the
+# same process after commit, and `manage.py deliver_notifications --loop` does the retries.
+_BROKER_FROM_ENV = env("CELERY_BROKER_URL", default="") or env("REDIS_URL", default="")
+CELERY_BROKER_URL = _BROKER_FROM_ENV or "redis://127.0.0.1:6379/0"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a task lost with its worker is redelivered; delivery is idempotent
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 3,  # a web request handing over a row must not hang on Redis
+    "visibility_timeout": 7200,  # above the longest retry countdown: no retry handed out twice
+}
+CELERY_BEAT_SCHEDULE = {
+    "deliver-due-notifications": {"task": "notifications.tasks.deliver_due", "schedule": 60.0},
+    "sweep-deadlines": {"task": "workflows.tasks.sweep_deadlines", "schedule": 600.0},
+}
+
+NOTIFICATIONS_DELIVERY = env(
+    "NOTIFICATIONS_DELIVERY", default="celery" if _BROKER_FROM_ENV else "inline"
+)  # "celery" or "inline"
+NOTIFICATIONS_DEFAULT_CHANNELS = env.list("NOTIFICATIONS_DEFAULT_CHANNELS", default=["inbox"])
+NOTIFICATIONS_GROUP_CHANNELS = env.list("NOTIFICATIONS_GROUP_CHANNELS", default=["wecom"])
+NOTIFICATIONS_LANGUAGE = env("NOTIFICATIONS_LANGUAGE", default=LANGUAGE_CODE)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600)
+# How long a claimed row is left alone while it is being sent; longer than any channel's timeout.
+NOTIFICATIONS_SEND_LEASE_SECONDS = env.int("NOTIFICATIONS_SEND_LEASE_SECONDS", default=120)
+NOTIFICATIONS_SMS_PROVIDER = env(
+    "NOTIFICATIONS_SMS_PROVIDER", default="notifications.channels.sms.ConsoleSmsProvider"
+)
+# Where the SMS channel finds a user's mobile number (kept encrypted by cases.StaffPhone).
+NOTIFICATIONS_PHONE_LOOKUP = env("NOTIFICATIONS_PHONE_LOOKUP", default="cases.staff.mobile_of")
+# {template key: the vendor's pre-approved template id}; a key without one sends no SMS.
+NOTIFICATIONS_SMS_TEMPLATES = env.json("NOTIFICATIONS_SMS_TEMPLATES", default={})
+WECOM_WEBHOOK_URL = env("WECOM_WEBHOOK_URL", default="")  # holds the robot's key: a secret
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")  # links in e-mail and group robots
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # below the send lease above
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("notifications.context_processors.inbox")

@@ -131,10 +131,13 @@ def test_escalation_needs_a_subject_teacher_on_a_visit(world, teacher):
         participants=[world[Role.SUBJECT_TEACHER]],
         place="学生家中",
     )
-    escalated = services.case_escalate(case=case, by=teacher)
+    # Escalated on the Monday before National Day: 10 working days skip 10-01..10-07 and count
+    # the 调休 Saturday 10-10.
+    with clock.frozen(datetime.datetime(2026, 9, 28, 9, 0, tzinfo=clock.TZ)):
+        escalated = services.case_escalate(case=case, by=teacher)
     assert escalated.stage == Stage.TOWNSHIP_PERSUASION
     assert escalated.owner == world[Role.TOWNSHIP_OFFICIAL]
-    assert escalated.deadline == clock.end_of_day(clock.today() + datetime.timedelta(days=15))
+    assert escalated.deadline == clock.end_of_day(datetime.date(2026, 10, 16))
 
 
 def test_supervisor_override_skips_the_visit_guard_with_a_written_reason(world, supervisor):

@@ -10,18 +10,19 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
-from cases import selectors
+from cases import audit, selectors
 from cases.masking import mask_id_number, mask_phone, mask_student_no
-from cases.models import Case, DropoutReason, RiskFlag, Step
+from cases.models import AccessAction, Case, DropoutReason, RiskFlag, Step
 from cases.steps import may_record_contact, step_options
 
 from .. import errors
 from ..errors import CaseConflict, CaseError, StepForbidden
-from ..forms import STEP_FORMS, ContactForm, OpenCaseForm
+from ..forms import STEP_FORMS, ContactForm, OpenCaseForm, UnmaskForm
 from ..selectors import case_timeline
 from .lists import days_left, deadline_text
 
 STEP_DONE = _("Done: %(step)s.")
+UNMASK_PERMISSION = "cases.view_identity"
 CONTACT_SAVED = _("The contact is recorded.")
 CASE_OPENED = _("The case is open.")
 
@@ -42,6 +43,10 @@ class CaseDetailView(TemplateView):
         self.case = case_in_reach(request, kwargs["pk"])  # 404 before anything else
         return super().dispatch(request, *args, **kwargs)
 
+    def get(self, request, *args, **kwargs):
+        audit.case_viewed(user=request.user, case=self.case)
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         case = self.case
         student = case.student
@@ -60,6 +65,7 @@ class CaseDetailView(TemplateView):
             "flag_labels": [RiskFlag(code).label for code in case.risk_flags],
             "options": step_options(case, self.request.user),
             "may_record_contact": may_record_contact(case, self.request.user),
+            "may_unmask": self.request.user.has_perm(UNMASK_PERMISSION),
             "timeline": case_timeline(case),
             "days_left": days_left(case),
             "deadline_text": deadline_text(case),
@@ -198,3 +204,36 @@ class OpenCaseView(FormView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+@method_decorator(never_cache, name="dispatch")
+class UnmaskView(_CaseFormView):
+    """The full identity, registry and phone numbers: for users with the dedicated permission,
+    after they state why; every showing is written to the access log."""
+
+    template_name = "workflows/unmask.html"
+    form_class = UnmaskForm
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.has_perm(UNMASK_PERMISSION):
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if not self.request.user.has_perm(UNMASK_PERMISSION):
+            raise PermissionDenied
+        audit.access_record(
+            user=self.request.user,
+            case=self.case,
+            action=AccessAction.UNMASK,
+            reason=form.cleaned_data["reason"],
+        )
+        student = self.case.student
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                shown=True,
+                student=student,
+                guardians=list(student.guardians.all()),
+            )
+        )

@@ -4,6 +4,7 @@ filters, pagination); each one's rows come from a reach-filtered selector."""
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,8 @@ from viewflow.views import ListModelView
 
 from cases import clock, selectors
 from cases.models import Case, Role, Stage, Unit, UnitKind
+
+from ..models import AlertKind, DeadlineAlert
 
 OPEN_STAGES = [(value, label) for value, label in Stage.choices if value != Stage.CLOSED]
 
@@ -170,9 +173,27 @@ class OverdueQueueView(CaseListView):
     title = _("Overdue cases")
     filterset_class = CaseFilter
     roles = selectors.SUPERVISOR_ROLES
+    columns = (*CaseListView.columns, "alerted")
 
     def rows(self, user):
-        return selectors.overdue_cases(user)
+        return selectors.overdue_cases(user).annotate(
+            alerted_at=Subquery(
+                DeadlineAlert.objects.filter(
+                    case=OuterRef("pk"),
+                    stage_started_at=OuterRef("stage_started_at"),
+                    kind=AlertKind.OVERDUE,
+                ).values("created_at")[:1]
+            )
+        )
+
+    def alerted(self, obj: Case) -> str:
+        """When the sweep told the owner and the supervisors; empty until it has run."""
+        if obj.alerted_at is None:
+            return "—"
+        return obj.alerted_at.astimezone(clock.TZ).strftime("%Y-%m-%d %H:%M")
+
+    alerted.short_description = _("Alert sent")
+    alerted.orderby_column = "alerted_at"
 
 
 class SchoolCountsView(ListModelView):

@@ -9,7 +9,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from cases import selectors
+from cases import crypto, selectors
 from cases.models import Role, Stage
 from cases.validators import normalize_student_no
 
@@ -47,7 +47,7 @@ class StudentListView(TemplateView):
             condition = Q(name__contains=query)
             number = _as_student_no(query)
             if number:
-                condition |= Q(student_no=number)
+                condition |= Q(student_no_digest=crypto.digest(number))
             students = students.filter(condition)
         page = Paginator(students, self.paginate_by).get_page(self.request.GET.get("page"))
         open_cases = dict(

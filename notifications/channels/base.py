@@ -1,0 +1,32 @@
+"""What a channel is, and how it tells delivery what happened.
+
+A channel's `send` returns normally when the message is handed over. It raises `Skipped` when
+there is nothing to send to (no address: the row is done, with the reason), `PermanentFailure`
+when trying again cannot help (the row is dead-lettered at once), and `TemporaryFailure` or any
+other exception when a later attempt may work (the row is retried with backoff).
+"""
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..messages import Rendered
+    from ..models import Message
+
+
+class Skipped(Exception):
+    """Nothing to send to; the reason is recorded on the row."""
+
+
+class TemporaryFailure(Exception):
+    """The channel is down or rate-limited: try again later."""
+
+
+class PermanentFailure(Exception):
+    """The channel refused the message for good (a bad key, an invalid address)."""
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, message: "Message", rendered: "Rendered") -> None:
+        """Hand one rendered message to the channel, or raise one of the errors above."""

@@ -1,0 +1,169 @@
+"""Writing notifications: the contract the rest of the project calls.
+
+`notify()` and `notify_group()` write outbox rows in the caller's transaction and hand them to
+delivery after commit: a step that rolls back sends nothing, and a channel that is down never
+fails the step. The same de-duplication key twice writes nothing new.
+"""
+
+import functools
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from . import delivery
+from .messages import clean_context
+from .models import Channel, InboxItem, Message, RecipientSettings, Status
+
+logger = logging.getLogger(__name__)
+
+USER_CHANNELS = frozenset({Channel.INBOX, Channel.EMAIL, Channel.SMS})
+GROUP_CHANNELS = frozenset({Channel.WECOM})
+
+NO_RECIPIENT = "notify() needs a recipient; use notify_group() for group robots."
+BAD_DEDUP_KEY = "The de-duplication key must be 1 to 200 characters."
+BAD_CHANNEL = "Channel %(name)s cannot carry this message; use one of %(allowed)s."
+
+#: Statuses the admin's "retry" puts back to pending.
+RETRYABLE_STATUSES = (Status.RETRYING, Status.DEAD, Status.SKIPPED)
+
+
+@transaction.atomic
+def notify(
+    *,
+    recipient,
+    template_key: str,
+    context: Mapping[str, Any],
+    dedup_key: str,
+    channels: Iterable[str] | None = None,
+) -> list[Message]:
+    """Write outbox rows (one per channel) in the caller's transaction; delivery after commit.
+    A second call with the same dedup_key (and channel) writes nothing new and returns the
+    existing rows.
+
+    Channels by default: NOTIFICATIONS_DEFAULT_CHANNELS (the inbox) plus those the user turned
+    on in their RecipientSettings (e-mail, SMS). A channel with no address for this user is
+    still written and then marked skipped, so the admin can see why nothing went out.
+    """
+    if recipient is None:
+        raise ValueError(NO_RECIPIENT)
+    names = default_channels(recipient) if channels is None else list(channels)
+    return _write(
+        recipient=recipient,
+        template_key=template_key,
+        context=context,
+        dedup_key=dedup_key,
+        channels=_checked(names, USER_CHANNELS),
+    )
+
+
+@transaction.atomic
+def notify_group(*, template_key: str, context: Mapping[str, Any], dedup_key: str) -> list[Message]:
+    """The same for group robots (WeCom, NOTIFICATIONS_GROUP_CHANNELS), no recipient user."""
+    return _write(
+        recipient=None,
+        template_key=template_key,
+        context=context,
+        dedup_key=dedup_key,
+        channels=_checked(settings.NOTIFICATIONS_GROUP_CHANNELS, GROUP_CHANNELS),
+    )
+
+
+def default_channels(user) -> list[str]:
+    names = list(settings.NOTIFICATIONS_DEFAULT_CHANNELS)
+    prefs = RecipientSettings.objects.filter(user=user).first()
+    if prefs is not None:
+        if prefs.email_on:
+            names.append(Channel.EMAIL)
+        if prefs.sms_on:
+            names.append(Channel.SMS)
+    return names
+
+
+@transaction.atomic
+def messages_retry(*, messages: QuerySet[Message]) -> int:
+    """Put dead, retrying or skipped rows back to pending with a fresh set of attempts, and
+    deliver them after commit (the admin's "retry")."""
+    now = timezone.now()
+    count = 0
+    ids = list(messages.values_list("pk", flat=True))
+    rows = Message.objects.select_for_update().filter(pk__in=ids, status__in=RETRYABLE_STATUSES)
+    for message in rows:
+        message.status = Status.PENDING
+        message.attempts = 0
+        message.next_attempt_at = now
+        message.save(update_fields=["status", "attempts", "next_attempt_at"])
+        transaction.on_commit(functools.partial(dispatch, message.pk))
+        count += 1
+    return count
+
+
+def dispatch(message_id: int) -> None:
+    """Hand a committed row to delivery: a Celery task when NOTIFICATIONS_DELIVERY is "celery",
+    else right here. Errors are logged, not raised: the user's request has already done its
+    work, and the row stays open for deliver_due to pick up."""
+    try:
+        if settings.NOTIFICATIONS_DELIVERY == "celery":
+            from .tasks import deliver_message  # imports Celery only where it is used
+
+            deliver_message.delay(message_id)
+        else:
+            delivery.deliver(message_id)
+    except Exception as error:  # a broker or database hiccup must not fail the request
+        logger.warning(
+            "Notification %s left for the periodic delivery: %s",
+            message_id,
+            delivery.safe_error(error),
+        )
+
+
+def _checked(names: Iterable[str], allowed: frozenset[str]) -> list[str]:
+    unique = list(dict.fromkeys(str(name) for name in names))
+    for name in unique:
+        if name not in allowed:
+            raise ValueError(BAD_CHANNEL % {"name": name, "allowed": sorted(allowed)})
+    return unique
+
+
+def _write(
+    *,
+    recipient,
+    template_key: str,
+    context: Mapping[str, Any],
+    dedup_key: str,
+    channels: list[str],
+) -> list[Message]:
+    if not dedup_key or len(dedup_key) > 200:
+        raise ValueError(BAD_DEDUP_KEY)
+    stored = clean_context(template_key, context)
+    rows = []
+    for channel in channels:
+        # get_or_create inserts in a savepoint and re-reads on a unique violation, so two
+        # writers racing on one key end with one row and the caller's transaction intact.
+        message, created = Message.objects.get_or_create(
+            dedup_key=dedup_key,
+            channel=channel,
+            recipient=recipient,
+            defaults={"template_key": template_key, "context": stored},
+        )
+        if created:
+            transaction.on_commit(functools.partial(dispatch, message.pk))
+        rows.append(message)
+    return rows
+
+
+def inbox_item_read(*, item: InboxItem) -> InboxItem:
+    """Mark one inbox item read (once: the first reading time is kept)."""
+    if item.read_at is None:
+        item.read_at = timezone.now()
+        item.save(update_fields=["read_at"])
+    return item
+
+
+def inbox_read_all(*, user) -> int:
+    """Mark every unread item of the user read; returns how many were unread."""
+    return InboxItem.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

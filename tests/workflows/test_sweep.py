@@ -1,0 +1,181 @@
+"""The deadline sweep: reminders, overdue alerts and automatic escalation happen exactly once,
+however the sweep is run."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from cases import clock
+from cases.models import Case, CaseEvent, Role, Stage
+from notifications.models import Message
+from workflows import policies, services, sweep
+from workflows.models import AlertKind, DeadlineAlert, StagePolicy
+
+from ..builders import case_in_stage
+
+MONDAY = datetime.datetime(2026, 11, 16, 9, 0, tzinfo=clock.TZ)
+
+
+def at(days: float) -> datetime.datetime:
+    return MONDAY + datetime.timedelta(days=days)
+
+
+def home_visit_case(world):
+    """A case whose home-visit stage started on MONDAY: remind Fri 11-20 08:00, due Mon 11-23."""
+    case = case_in_stage(world, Stage.REPORTED)
+    with clock.frozen(MONDAY):
+        return services.case_start_home_visit(case=case, by=world[Role.SCHOOL_OFFICER])
+
+
+def sent(template_key: str, **filters) -> int:
+    return Message.objects.filter(template_key=template_key, **filters).count()
+
+
+def test_reminder_before_the_deadline_then_overdue_alert(world):
+    case = home_visit_case(world)
+    teacher, district = world[Role.HOMEROOM_TEACHER], world[Role.DISTRICT_SUPERVISOR]
+    with clock.frozen(at(3)):  # Thursday: nothing due yet
+        assert sweep.sweep_deadlines() == sweep.SweepReport()
+    with clock.frozen(at(4)):  # Friday 09:00: the reminder
+        assert sweep.sweep_deadlines() == sweep.SweepReport(reminders=1)
+    assert sent("case_reminder", recipient=teacher) >= 1
+    with clock.frozen(at(8)):  # Tuesday after the deadline: owner and district supervisor
+        assert sweep.sweep_deadlines() == sweep.SweepReport(overdue=1)
+    assert sent("case_overdue", recipient=teacher) >= 1
+    assert sent("case_overdue_supervisor", recipient=district) >= 1
+    case.refresh_from_db()
+    assert case.stage == Stage.HOME_VISIT  # no automatic escalation by default
+
+
+def test_twice_in_a_row_sends_each_thing_once(world):
+    home_visit_case(world)
+    with clock.frozen(at(4)):
+        first = sweep.sweep_deadlines()
+        second = sweep.sweep_deadlines()
+    assert (first.reminders, second.reminders) == (1, 0)
+    with clock.frozen(at(8)):
+        assert sweep.sweep_deadlines().overdue == 1
+        assert sweep.sweep_deadlines().overdue == 0
+    for key in ("case_reminder", "case_overdue", "case_overdue_supervisor"):
+        rows = Message.objects.filter(template_key=key)
+        assert rows.exists()
+        assert rows.values("recipient", "channel").distinct().count() == rows.count()
+    assert DeadlineAlert.objects.count() == 2
+
+
+def test_a_new_stage_gets_its_own_alerts(world):
+    case = home_visit_case(world)
+    with clock.frozen(at(8)):
+        sweep.sweep_deadlines()
+        case = services.case_reassign(
+            case=case, by=world[Role.SCHOOL_OFFICER], owner=world[Role.SUBJECT_TEACHER], note="换人"
+        )
+    case.refresh_from_db()
+    # Reassigning does not restart the stage: no new overdue alert.
+    with clock.frozen(at(9)):
+        assert sweep.sweep_deadlines().overdue == 0
+
+
+def test_run_that_dies_half_way_then_rerun(world, monkeypatch):
+    cases = [home_visit_case(world) for _ in range(3)]
+    real_notify = sweep.notify
+    calls = {"n": 0}
+
+    def dying_notify(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second case's reminder
+            raise RuntimeError("worker killed")
+        return real_notify(**kwargs)
+
+    monkeypatch.setattr(sweep, "notify", dying_notify)
+    with clock.frozen(at(4)), pytest.raises(RuntimeError):
+        sweep.sweep_deadlines()
+    assert DeadlineAlert.objects.count() == 1  # the first case committed; the second rolled back
+    monkeypatch.setattr(sweep, "notify", real_notify)
+    with clock.frozen(at(4)):
+        assert sweep.sweep_deadlines().reminders == 2
+    for case in cases:
+        mine = Message.objects.filter(
+            template_key="case_reminder", dedup_key__contains=f"-{case.pk}-"
+        )
+        assert mine.exists()
+        assert mine.values("channel").distinct().count() == mine.count()
+    assert DeadlineAlert.objects.filter(kind=AlertKind.REMINDER).count() == 3
+
+
+def test_policy_escalates_automatically_once(world):
+    policies.ensure_default_policies(world.county)
+    policy = StagePolicy.objects.get(county=world.county, stage=Stage.HOME_VISIT)
+    policy.auto_escalate = True
+    policy.save()  # a saved change is a new policy version
+    case = home_visit_case(world)
+    with clock.frozen(at(8)):
+        report = sweep.sweep_deadlines()
+        again = sweep.sweep_deadlines()
+    assert (report.escalated, again.escalated) == (1, 0)
+    case.refresh_from_db()
+    assert case.stage == Stage.TOWNSHIP_PERSUASION
+    assert case.owner == world[Role.TOWNSHIP_OFFICIAL]
+    event = case.events.latest("id")
+    assert (event.step, event.actor.username) == ("auto_escalate", sweep.SYSTEM_USERNAME)
+    assert sent("case_escalated", recipient=world[Role.TOWNSHIP_OFFICIAL]) >= 1
+
+
+def test_policy_change_after_the_stage_started_does_not_change_its_alerts(world):
+    policies.ensure_default_policies(world.county)
+    case = home_visit_case(world)
+    policy = StagePolicy.objects.get(county=world.county, stage=Stage.HOME_VISIT)
+    policy.auto_escalate = True
+    policy.save()  # a saved change is a new policy version
+    with clock.frozen(at(8)):
+        assert sweep.sweep_deadlines().escalated == 0
+    case.refresh_from_db()
+    assert case.stage == Stage.HOME_VISIT
+
+
+def test_rolled_back_step_leaves_no_outbox_row(world):
+    case = case_in_stage(world, Stage.REPORTED)
+    before = Message.objects.count()
+
+    def request_that_fails_after_the_step():
+        with transaction.atomic():
+            services.case_start_home_visit(case=case, by=world[Role.SCHOOL_OFFICER])
+            raise RuntimeError("something later in the request failed")
+
+    with pytest.raises(RuntimeError):
+        request_that_fails_after_the_step()
+    assert Message.objects.count() == before
+    assert not CaseEvent.objects.filter(case=case).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers")
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_send_each_thing_once(world):
+    for _ in range(5):
+        home_visit_case(world)
+    barrier = threading.Barrier(2)
+    reports, failures = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            with clock.frozen(at(8)):
+                reports.append(sweep.sweep_deadlines())
+        except Exception as error:  # collected for the assertion below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures
+    assert sum(report.overdue for report in reports) == 5
+    assert DeadlineAlert.objects.filter(kind=AlertKind.OVERDUE).count() == 5
+    keys = list(Message.objects.values_list("dedup_key", "channel", "recipient"))
+    assert len(keys) == len(set(keys))
+    assert Case.objects.filter(stage=Stage.HOME_VISIT).count() == 5

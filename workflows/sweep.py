@@ -1,0 +1,184 @@
+"""The deadline sweep: reminders before a stage's deadline, alerts when it passes, and the
+automatic escalation a county's policy may ask for.
+
+Idempotent by construction: each thing done for a stage of a case is a `DeadlineAlert` row under
+a unique constraint, inserted in the same transaction as the notifications it causes. Run it
+twice, run two at once, or kill it half-way and run it again: the second insert of a row fails,
+so nothing is sent twice, and each case commits on its own, so nothing done is lost.
+"""
+
+import dataclasses
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+
+from cases import clock
+from cases.models import Case, Stage
+from cases.models.case import NEXT_RUNG
+from notifications.services import notify
+
+from . import messages, policies, routing, services
+from .models import AlertKind, DeadlineAlert, StagePolicy
+
+SYSTEM_USERNAME = "system"
+
+
+@dataclasses.dataclass
+class SweepReport:
+    reminders: int = 0
+    overdue: int = 0
+    escalated: int = 0
+
+
+def system_user():
+    """The actor of what the sweep does by itself: inactive, no roles, cannot sign in."""
+    user, created = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"first_name": "系统", "is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def _without_alert(kind: str):
+    return ~Exists(
+        DeadlineAlert.objects.filter(
+            case=OuterRef("pk"), stage_started_at=OuterRef("stage_started_at"), kind=kind
+        )
+    )
+
+
+def due_reminders(now: datetime.datetime):
+    return (
+        Case.objects.exclude(stage=Stage.CLOSED)
+        .filter(remind_at__lte=now, deadline__gt=now)
+        .filter(_without_alert(AlertKind.REMINDER))
+        .order_by("remind_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def past_deadline(now: datetime.datetime):
+    return (
+        Case.objects.exclude(stage=Stage.CLOSED)
+        .filter(deadline__lte=now)
+        .filter(_without_alert(AlertKind.OVERDUE))
+        .order_by("deadline", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def policy_of_running_stage(case: Case):
+    """The policy the current stage started under (its history row), else today's default."""
+    if case.policy_version:
+        record = StagePolicy.history.filter(history_id=case.policy_version).first()
+        if record is not None:
+            return record
+    return policies.policy_for(case, case.stage)
+
+
+def _claim(case: Case, kind: str) -> bool:
+    """Insert the alert row; False when another run already did this."""
+    try:
+        with transaction.atomic():
+            DeadlineAlert.objects.create(
+                case=case,
+                stage_started_at=case.stage_started_at,
+                stage=case.stage,
+                kind=kind,
+                created_at=clock.now(),
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _locked(case_id: int) -> Case:
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("school__parent__parent", "klass", "township", "village", "owner")
+        .get(pk=case_id)
+    )
+
+
+def _dedup(case: Case, kind: str, who: int | str = "") -> str:
+    return f"case-{case.pk}-{case.stage_started_at.timestamp():.0f}-{kind}-{who}"
+
+
+@transaction.atomic
+def remind(case_id: int, now: datetime.datetime) -> bool:
+    case = _locked(case_id)
+    if not case.is_open or not (case.remind_at and case.remind_at <= now < case.deadline):
+        return False
+    if not _claim(case, AlertKind.REMINDER):
+        return False
+    if case.owner is not None:
+        notify(
+            recipient=case.owner,
+            template_key="case_reminder",
+            context=messages.case_context(case),
+            dedup_key=_dedup(case, AlertKind.REMINDER, case.owner_id),
+        )
+    return True
+
+
+@transaction.atomic
+def mark_overdue(case_id: int, now: datetime.datetime) -> tuple[bool, bool]:
+    """Alert the owner and the supervisors the policy names; escalate when it says so.
+    Returns (alerted, escalated)."""
+    case = _locked(case_id)
+    if not case.is_open or case.deadline is None or case.deadline > now:
+        return False, False
+    if not _claim(case, AlertKind.OVERDUE):
+        return False, False
+    days = max((clock.today() - case.deadline.astimezone(clock.TZ).date()).days, 0)
+    context = messages.case_context(case, days_overdue=days)
+    if case.owner is not None:
+        notify(
+            recipient=case.owner,
+            template_key="case_overdue",
+            context=context,
+            dedup_key=_dedup(case, AlertKind.OVERDUE, case.owner_id),
+        )
+    policy = policy_of_running_stage(case)
+    owner_name = case.owner.get_full_name() or case.owner.get_username() if case.owner else "—"
+    if policy.escalate_to_role:
+        for supervisor in routing.holders_of(policy.escalate_to_role, case):
+            notify(
+                recipient=supervisor,
+                template_key="case_overdue_supervisor",
+                context={**context, "owner_name": owner_name},
+                dedup_key=_dedup(case, AlertKind.OVERDUE, supervisor.pk),
+            )
+    if not (policy.auto_escalate and case.stage in NEXT_RUNG):
+        return True, False
+    if not _claim(case, AlertKind.ESCALATED):
+        return True, False
+    escalated = services.case_auto_escalate(
+        case=case, by=system_user(), note=_("The deadline passed; the county's policy escalates.")
+    )
+    if escalated.owner is not None:
+        notify(
+            recipient=escalated.owner,
+            template_key="case_escalated",
+            context=messages.case_context(escalated),
+            dedup_key=_dedup(case, AlertKind.ESCALATED, escalated.owner_id),
+        )
+    return True, True
+
+
+def sweep_deadlines() -> SweepReport:
+    """One pass over every open case; safe to run at any time, as often as wanted."""
+    now = clock.now()
+    report = SweepReport()
+    for case_id in list(due_reminders(now)):
+        report.reminders += remind(case_id, now)
+    for case_id in list(past_deadline(now)):
+        alerted, escalated = mark_overdue(case_id, now)
+        report.overdue += alerted
+        report.escalated += escalated
+    return report

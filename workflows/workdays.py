@@ -1,0 +1,77 @@
+"""The working-day calendar of mainland China, for deadlines.
+
+Three sources, most specific first: an administrator's `CalendarDay` for the county, a national
+`CalendarDay`, then the `chinesecalendar` package (statutory holidays and the weekend days made
+working days, 调休). For a year no source knows, weekends are days off and every other day is a
+working day: never an error, because a deadline must always be computable.
+"""
+
+import datetime
+
+import chinese_calendar
+
+from .models import CalendarDay
+
+_KNOWN_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
+# Look this far ahead when counting working days: longer than any holiday run plus a deadline.
+_HORIZON_DAYS = 120
+
+
+def _package_says(day: datetime.date) -> bool:
+    if day.year in _KNOWN_YEARS:
+        if day in chinese_calendar.workdays:
+            return True
+        if day in chinese_calendar.holidays:
+            return False
+    return day.weekday() < 5
+
+
+def overrides(start: datetime.date, end: datetime.date, county=None) -> dict:
+    """Administrator corrections between two dates: date -> is_working_day (one query)."""
+    rows = CalendarDay.objects.filter(date__range=(start, end)).filter(
+        county__isnull=True
+    ) | CalendarDay.objects.filter(date__range=(start, end), county=county)
+    national, local = {}, {}
+    for row in rows.values("date", "county_id", "is_working_day"):
+        (national if row["county_id"] is None else local)[row["date"]] = row["is_working_day"]
+    return {**national, **local}
+
+
+def is_working_day(day: datetime.date, county=None) -> bool:
+    corrected = overrides(day, day, county)
+    return corrected[day] if day in corrected else _package_says(day)
+
+
+def add_working_days(start: datetime.date, days: int, county=None) -> datetime.date:
+    """The working day `days` working days after `start`; with 0, `start` itself if it is a
+    working day, else the next one."""
+    corrected = overrides(start, start + datetime.timedelta(days=_HORIZON_DAYS + days * 3), county)
+
+    def working(day: datetime.date) -> bool:
+        return corrected[day] if day in corrected else _package_says(day)
+
+    day, remaining = start, days
+    if remaining == 0:
+        while not working(day):
+            day += datetime.timedelta(days=1)
+        return day
+    while remaining:
+        day += datetime.timedelta(days=1)
+        if working(day):
+            remaining -= 1
+    return day
+
+
+def subtract_working_days(end: datetime.date, days: int, county=None) -> datetime.date:
+    """The working day `days` working days before `end` (for reminders)."""
+    corrected = overrides(end - datetime.timedelta(days=_HORIZON_DAYS + days * 3), end, county)
+
+    def working(day: datetime.date) -> bool:
+        return corrected[day] if day in corrected else _package_says(day)
+
+    day, remaining = end, days
+    while remaining:
+        day -= datetime.timedelta(days=1)
+        if working(day):
+            remaining -= 1
+    return day
