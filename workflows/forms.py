@@ -35,7 +35,7 @@ def reasons_field():
     return forms.MultipleChoiceField(
         label=_("Reasons"),
         choices=DropoutReason.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.SelectMultiple,
         error_messages={"required": rules.has_reasons.message},
     )
 
@@ -229,7 +229,7 @@ class ContactForm(forms.Form):
         label=_("Staff taking part (besides you)"),
         queryset=None,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.SelectMultiple,
     )
     other_participants = forms.CharField(
         label=_("Other participants"), required=False, max_length=200
@@ -258,7 +258,7 @@ class OpenCaseForm(forms.Form):
     reasons = forms.MultipleChoiceField(
         label=_("Reasons (if known)"),
         choices=DropoutReason.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.SelectMultiple,
         required=False,
     )
     reason_note = forms.CharField(label=_("Reason details"), required=False, max_length=200)

@@ -2,8 +2,10 @@
 delivered in process after commit when there is no Celery."""
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from notifications import messages
 from notifications.models import Channel, InboxItem, Message, RecipientSettings, Status
@@ -137,7 +139,8 @@ def test_no_deadline_is_allowed(user, case_context, django_capture_on_commit_cal
             context={**case_context, "deadline": None},
             dedup_key="k",
         )
-    assert "no deadline" in InboxItem.objects.get().body
+    with translation.override(settings.NOTIFICATIONS_LANGUAGE):
+        assert str(messages.NO_DEADLINE) in InboxItem.objects.get().body
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Browser tests of the role pages (issue "The three roles' pages")."""
