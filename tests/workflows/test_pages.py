@@ -329,3 +329,12 @@ def test_overdue_queue_lists_only_overdue_cases_in_reach_with_filters(client, wo
         late_visit.pk,
         late_report.pk,
     ]
+
+
+def test_closed_case_without_owner_has_a_page(client, world):
+    case = case_in_stage(world, Stage.CLOSED)
+    assert case.owner is None
+    login(client, world[Role.SCHOOL_OFFICER])
+    response = client.get(detail(case))
+    assert response.status_code == 200
+    assert 'data-stage="closed"' in response.content.decode()
