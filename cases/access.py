@@ -6,8 +6,10 @@ township staff, and either for supervisors of a subtree. The FSM transitions on 
 `may(step)` for permission; services must call `has_transition_perm` before running one.
 """
 
+import dataclasses
 from collections.abc import Callable
 
+from .models.grants import CaseUserObjectPermission, UnitUserObjectPermission
 from .models.units import Role
 
 OWNER = "owner"  # pseudo-role: the case's current owner (e.g. the 一帮一 tutor)
@@ -29,6 +31,14 @@ STEP_ROLES: dict[str, frozenset[str]] = {
     "relapse": frozenset({Role.HOMEROOM_TEACHER, Role.SCHOOL_OFFICER, OWNER}),
     "override": frozenset({Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR}),
     "reassign": frozenset({Role.SCHOOL_OFFICER, Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR}),
+    "hand_over": frozenset(
+        {
+            Role.SCHOOL_OFFICER,
+            Role.TOWNSHIP_OFFICIAL,
+            Role.DISTRICT_SUPERVISOR,
+            Role.COUNTY_SUPERVISOR,
+        }
+    ),
     "record_contact": frozenset(
         {
             Role.HOMEROOM_TEACHER,
@@ -55,23 +65,51 @@ def _anchors(role: str, case) -> tuple:
     return (case.school, case.township)
 
 
-def staff_roles_of(user) -> list:
-    """The user's staff roles with their units, read once per user object."""
-    if not hasattr(user, "_staff_roles_cache"):
-        user._staff_roles_cache = (
-            list(user.staff_roles.select_related("unit")) if user.is_authenticated else []
+@dataclasses.dataclass(frozen=True)
+class Grant:
+    """A role's reach over a unit, read from the guardian grants."""
+
+    role: str
+    unit: object
+
+
+def grants_of(user) -> list[Grant]:
+    """The user's unit grants (`serve_<role>` on a unit), read once per user object."""
+    if not hasattr(user, "_unit_grants_cache"):
+        rows = (
+            UnitUserObjectPermission.objects.filter(
+                user=user, permission__codename__startswith="serve_"
+            ).select_related("permission", "content_object")
+            if user.is_authenticated
+            else []
         )
-    return user._staff_roles_cache
+        user._unit_grants_cache = [
+            Grant(row.permission.codename.removeprefix("serve_"), row.content_object)
+            for row in rows
+        ]
+    return user._unit_grants_cache
+
+
+def owns(user, case) -> bool:
+    """Whether the user holds the case's `own_case` grant (its assignee)."""
+    if not user.is_authenticated or case.pk is None:
+        return False
+    cache = user.__dict__.setdefault("_owned_cases_cache", {})
+    if case.pk not in cache:
+        cache[case.pk] = CaseUserObjectPermission.objects.filter(
+            user=user, content_object_id=case.pk, permission__codename="own_case"
+        ).exists()
+    return cache[case.pk]
 
 
 def roles_on(user, case) -> set[str]:
     """Every role through which `user` reaches `case` (OWNER included when they own it)."""
     roles = {
-        staff_role.role
-        for staff_role in staff_roles_of(user)
-        if any(staff_role.unit.contains(anchor) for anchor in _anchors(staff_role.role, case))
+        grant.role
+        for grant in grants_of(user)
+        if any(grant.unit.contains(anchor) for anchor in _anchors(grant.role, case))
     }
-    if user.is_authenticated and case.owner_id == user.pk:
+    if owns(user, case):
         roles.add(OWNER)
     return roles
 

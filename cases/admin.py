@@ -60,11 +60,19 @@ class StudentAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(StaffRole)
-class StaffRoleAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class StaffRoleAdmin(SimpleHistoryAdmin):
+    """A role can end (a teacher leaves): deleting it one by one revokes its grant; the bulk
+    delete action is off because it would skip that. History keeps the record."""
+
     list_display = ["user", "role", "unit"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__first_name", "unit__name"]
     autocomplete_fields = ["unit"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
 
 class CaseEventInline(ReadOnlyMixin, admin.TabularInline):

@@ -8,8 +8,8 @@ their township or village, supervisors their whole subtree; and any case they ow
 from django.db.models import Count, Q, QuerySet
 
 from . import clock
-from .access import staff_roles_of
-from .models import Case, Role, Stage, Student, Unit, UnitKind
+from .access import grants_of
+from .models import Case, CaseUserObjectPermission, Role, Stage, Student, Unit, UnitKind
 
 # role -> the case fields (units) whose path must lie under the role's unit
 _CASE_ANCHORS = {
@@ -34,16 +34,16 @@ SUPERVISOR_ROLES = frozenset({Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR})
 
 
 def roles_of(user) -> set[str]:
-    return {staff_role.role for staff_role in staff_roles_of(user)}
+    return {grant.role for grant in grants_of(user)}
 
 
 def _reach(user, anchors: dict, roles=None) -> Q:
     reach = Q(pk__in=[])
-    for staff_role in staff_roles_of(user):
-        if roles is not None and staff_role.role not in roles:
+    for grant in grants_of(user):
+        if roles is not None and grant.role not in roles:
             continue
-        for field in anchors[staff_role.role]:
-            reach |= Q(**{f"{field}__path__startswith": staff_role.unit.path})
+        for field in anchors[grant.role]:
+            reach |= Q(**{f"{field}__path__startswith": grant.unit.path})
     return reach
 
 
@@ -54,8 +54,12 @@ def _with_related(queryset: QuerySet[Case]) -> QuerySet[Case]:
 def cases_in_reach(user, *, roles=None) -> QuerySet[Case]:
     """Cases the user may see. With `roles`, only those reached through these roles."""
     reach = _reach(user, _CASE_ANCHORS, roles)
-    if roles is None:
-        reach |= Q(owner=user) | Q(tutor=user)
+    if roles is None and user.is_authenticated:
+        reach |= Q(
+            pk__in=CaseUserObjectPermission.objects.filter(
+                user=user, permission__codename="own_case"
+            ).values("content_object_id")
+        )
     return _with_related(Case.objects.filter(reach))
 
 
@@ -95,7 +99,7 @@ def overdue_cases(user) -> QuerySet[Case]:
 
 def school_counts(user) -> QuerySet[Unit]:
     """Schools under the user's supervision with their open and overdue case counts."""
-    units = [sr.unit for sr in staff_roles_of(user) if sr.role in SUPERVISOR_ROLES]
+    units = [grant.unit for grant in grants_of(user) if grant.role in SUPERVISOR_ROLES]
     if not units:
         return Unit.objects.none()
     under = Q(pk__in=[])

@@ -43,8 +43,9 @@ def step_options(case: Case, user) -> list[StepOption]:
         options[transition.name] = StepOption(
             transition.name, Step(transition.name).label, blocked and str(blocked)
         )
-    if may_take(user, case, Step.REASSIGN):
-        options[Step.REASSIGN] = StepOption(Step.REASSIGN, Step.REASSIGN.label)
+    for step in (Step.REASSIGN, Step.HAND_OVER):
+        if may_take(user, case, step):
+            options[step] = StepOption(step, step.label)
     return [options[step] for step in Step.values if step in options]
 
 

@@ -7,7 +7,7 @@ import itertools
 import factory
 from django.contrib.auth import get_user_model
 
-from cases import clock
+from cases import clock, grants
 from cases.models import (
     Case,
     Gender,
@@ -135,6 +135,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Case
+        skip_postgeneration_save = True  # the grant hook changes no field of the case
 
     student = factory.SubFactory(StudentFactory)
     stage = Stage.IDENTIFIED
@@ -148,3 +149,9 @@ class CaseFactory(factory.django.DjangoModelFactory):
     opened_at = factory.LazyFunction(clock.now)
     stage_started_at = factory.LazyFunction(clock.now)
     opened_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def owner_grant(self, create, extracted, **kwargs):
+        """The services grant the owner the case; a case built here gets the same grant."""
+        if create:
+            grants.owner_changed(self)

@@ -19,6 +19,10 @@ TUTOR_NOT_AT_SCHOOL = _("The tutor must be a teacher of the student's school.")
 OWNER_OUT_OF_REACH = _(
     "The new owner must be staff who serve this student's class, school or township."
 )
+TOWNSHIP_UNCHANGED = _("The case is already with this township.")
+TOWNSHIP_OUTSIDE_COUNTY = _(
+    "Choose a township of the same county; a move out of the county closes the case as moved out."
+)
 OWNER_UNCHANGED = _("The case already belongs to this person.")
 PARTICIPANT_OUT_OF_REACH = _(
     "Every participant must be staff who serve this student's class, school, township or village."

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.models import ClosureReason, ContactKind, DropoutReason, GuardianAttitude
+from cases.models import ClosureReason, ContactKind, DropoutReason, GuardianAttitude, Unit, UnitKind
 from cases.models import case as rules
 from cases.models.case import VERIFIED_CLOSURES
 from cases.selectors import staff_reaching
@@ -203,6 +203,23 @@ class ReassignForm(StepForm):
         return {"note": self.cleaned_data["note"], "owner": self.cleaned_data["owner"]}
 
 
+class HandOverForm(StepForm):
+    township = forms.ModelChoiceField(label=_("New township of residence"), queryset=None)
+    note_required = True
+    service = services.case_hand_over
+
+    def __init__(self, *args, case, **kwargs) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["township"].queryset = (
+            Unit.objects.filter(kind=UnitKind.TOWNSHIP, parent=case.school.parent.parent)
+            .exclude(pk=case.township_id)
+            .order_by("path")
+        )
+
+    def service_kwargs(self) -> dict:
+        return {"note": self.cleaned_data["note"], "township": self.cleaned_data["township"]}
+
+
 STEP_FORMS: dict[str, type[StepForm]] = {
     "report": ReportForm,
     "dismiss": DismissForm,
@@ -216,6 +233,7 @@ STEP_FORMS: dict[str, type[StepForm]] = {
     "relapse": RelapseForm,
     "override": OverrideForm,
     "reassign": ReassignForm,
+    "hand_over": HandOverForm,
 }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from django.db import IntegrityError, transaction
 from django_fsm import ConcurrentTransition
 
-from cases import access, chain, clock
+from cases import access, chain, clock, grants
 from cases.models import (
     Case,
     CaseEvent,
@@ -116,18 +116,19 @@ def _take_step(
     for condition in meta.get_transition(locked.stage).conditions:
         if not condition(locked):
             raise GuardFailed(condition.message)
-    from_stage, previous_owner = locked.stage, locked.owner_id
+    from_stage, previous_owner = locked.stage, locked.owner
     transition_method()
     _enter_stage(locked, deadline_days=deadline_days)
     _save(locked, by=by, step=step, note=note)
+    grants.owner_changed(locked, previous_owner=previous_owner)
     event = _record_event(locked, by=by, step=step, from_stage=from_stage, note=note)
     _tell_new_owner(locked, event, previous_owner=previous_owner)
     return locked
 
 
-def _tell_new_owner(case: Case, event: CaseEvent, *, previous_owner: int | None) -> None:
+def _tell_new_owner(case: Case, event: CaseEvent, *, previous_owner) -> None:
     """The outbox row for the person who now owns the case, in the step's transaction."""
-    if case.owner is None or case.owner_id in (previous_owner, event.actor_id):
+    if case.owner is None or case.owner in (previous_owner, event.actor):
         return
     notify(
         recipient=case.owner,
@@ -192,6 +193,7 @@ def case_open(
     except IntegrityError:
         # The database's one-open-case constraint caught a race the check above could not.
         raise CaseAlreadyOpen(errors.ALREADY_OPEN) from None
+    grants.owner_changed(case)
     event = _record_event(case, by=by, step=Step.OPEN, from_stage="", note=note)
     _tell_new_owner(case, event, previous_owner=None)
     return case
@@ -307,10 +309,37 @@ def case_reassign(*, case: Case, by, owner, note: str) -> Case:
         raise GuardFailed(errors.OWNER_UNCHANGED)
     if not owner.is_active or not access.roles_on(owner, locked) - {access.OWNER}:
         raise GuardFailed(errors.OWNER_OUT_OF_REACH)
-    previous_owner = locked.owner_id
+    previous_owner = locked.owner
     locked.owner = owner
     _save(locked, by=by, step=Step.REASSIGN, note=note)
+    grants.owner_changed(locked, previous_owner=previous_owner)
     event = _record_event(locked, by=by, step=Step.REASSIGN, from_stage=locked.stage, note=note)
+    _tell_new_owner(locked, event, previous_owner=previous_owner)
+    return locked
+
+
+@transaction.atomic
+def case_hand_over(*, case: Case, by, township, note: str) -> Case:
+    """The family moved to another township of the county: the case follows the child. From now
+    on the new township's staff reach it and the old township's do not; a case in a township
+    stage gets the new township's official as owner."""
+    note = _require_note(note)
+    locked = _lock(case)
+    if not locked.is_open:
+        raise GuardFailed(errors.CASE_CLOSED)
+    if not access.may_take(by, locked, Step.HAND_OVER):
+        raise StepForbidden(errors.FORBIDDEN, step=Step.HAND_OVER.label)
+    if township.pk == locked.township_id:
+        raise GuardFailed(errors.TOWNSHIP_UNCHANGED)
+    if township.kind != "township" or township.parent_id != policies.county_of(locked).pk:
+        raise GuardFailed(errors.TOWNSHIP_OUTSIDE_COUNTY)
+    previous_owner = locked.owner
+    locked.township, locked.village = township, None
+    if locked.stage in (Stage.TOWNSHIP_PERSUASION, Stage.LEGAL_ENFORCEMENT):
+        locked.owner = routing.owner_for(locked.stage, locked)
+    _save(locked, by=by, step=Step.HAND_OVER, note=note)
+    grants.owner_changed(locked, previous_owner=previous_owner)
+    event = _record_event(locked, by=by, step=Step.HAND_OVER, from_stage=locked.stage, note=note)
     _tell_new_owner(locked, event, previous_owner=previous_owner)
     return locked
 

@@ -3,6 +3,12 @@
 from .audit import AccessAction, AccessLog
 from .case import Case, CaseEvent, ClosureReason, DropoutReason, RiskFlag, Stage, Step
 from .contacts import Contact, ContactKind, GuardianAttitude
+from .grants import (
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    UnitGroupObjectPermission,
+    UnitUserObjectPermission,
+)
 from .roster import Disability, Gender, Guardian, PoorHousehold, Relation, Student
 from .units import Role, SchoolType, StaffPhone, StaffRole, Unit, UnitKind
 
@@ -11,6 +17,8 @@ __all__ = [
     "AccessLog",
     "Case",
     "CaseEvent",
+    "CaseGroupObjectPermission",
+    "CaseUserObjectPermission",
     "ClosureReason",
     "Contact",
     "ContactKind",
@@ -30,5 +38,7 @@ __all__ = [
     "Step",
     "Student",
     "Unit",
+    "UnitGroupObjectPermission",
     "UnitKind",
+    "UnitUserObjectPermission",
 ]

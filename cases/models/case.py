@@ -69,6 +69,7 @@ class Step(models.TextChoices):
     OVERRIDE = "override", _("Supervisor override: escalate")
     AUTO_ESCALATE = "auto_escalate", _("Escalated automatically: deadline passed")
     REASSIGN = "reassign", _("Reassign")
+    HAND_OVER = "hand_over", _("Hand over to another township")  # the family moved
 
 
 class DropoutReason(models.TextChoices):
@@ -305,6 +306,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["deadline", "id"]
+        permissions = [("own_case", _("Owns the case: acts on it as its assignee"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["student"],

@@ -80,6 +80,16 @@ class Unit(models.Model):
         verbose_name = _("jurisdiction unit")
         verbose_name_plural = _("jurisdiction units")
         ordering = ["path"]
+        # One object permission per role: a grant on a unit is that role's reach there.
+        permissions = [
+            ("serve_homeroom_teacher", _("Serves as homeroom teacher")),
+            ("serve_subject_teacher", _("Serves as subject teacher")),
+            ("serve_school_officer", _("Serves as school dropout officer")),
+            ("serve_township_official", _("Serves as township official")),
+            ("serve_village_cadre", _("Serves as village cadre")),
+            ("serve_district_supervisor", _("Supervises as district supervisor")),
+            ("serve_county_supervisor", _("Supervises as county supervisor")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -162,6 +172,28 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Saving a role grants its reach (and revokes the old one when it changed)."""
+        from .. import grants
+
+        before = None
+        if self.pk:
+            before = StaffRole.objects.filter(pk=self.pk).select_related("user", "unit").first()
+        super().save(*args, **kwargs)
+        if before and (before.user_id, before.role, before.unit_id) != (
+            self.user_id,
+            self.role,
+            self.unit_id,
+        ):
+            grants.role_revoked(user=before.user, role=before.role, unit=before.unit)
+        grants.role_granted(self)
+
+    def delete(self, *args, **kwargs):
+        from .. import grants
+
+        grants.role_revoked(user=self.user, role=self.role, unit=self.unit)
+        return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
         kinds = ROLE_UNIT_KIND[Role(self.role)]

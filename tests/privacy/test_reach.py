@@ -1,0 +1,82 @@
+"""Reach comes from django-guardian grants: on units for roles, on cases for assignees. A
+reassignment or a hand-over changes who may act at once."""
+
+import pytest
+from guardian.shortcuts import get_perms
+
+from cases import selectors
+from cases.access import roles_on
+from cases.models import Role, Stage, StaffRole, UnitUserObjectPermission
+from workflows import services
+from workflows.errors import StepForbidden
+
+from .. import factories
+from ..builders import case_in_stage
+
+
+def fresh(user):
+    """The same user without the per-request caches of grants."""
+    return type(user).objects.get(pk=user.pk)
+
+
+def test_a_staff_role_is_a_grant_on_its_unit(world):
+    teacher = world[Role.HOMEROOM_TEACHER]
+    assert get_perms(teacher, world.klass) == ["serve_homeroom_teacher"]
+    assert UnitUserObjectPermission.objects.filter(user=teacher).count() == 1
+
+
+def test_ending_a_role_removes_the_reach_at_once(world):
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    teacher = world[Role.HOMEROOM_TEACHER]
+    assert selectors.cases_in_reach(fresh(teacher)).filter(pk=case.pk).exists()
+    StaffRole.objects.get(user=teacher).delete()
+    # The teacher no longer owns it either once the case moves on; drop the owner grant too.
+    services.case_reassign(
+        case=case, by=world[Role.SCHOOL_OFFICER], owner=world[Role.SUBJECT_TEACHER], note="调岗"
+    )
+    assert not selectors.cases_in_reach(fresh(teacher)).filter(pk=case.pk).exists()
+    assert roles_on(fresh(teacher), case) == set()
+
+
+def test_moving_a_role_to_another_class_moves_the_grant(world):
+    teacher = world[Role.HOMEROOM_TEACHER]
+    other_class = factories.ClassFactory(parent=world.klass.parent, name="五年级(2)班")
+    role = StaffRole.objects.get(user=teacher)
+    role.unit = other_class
+    role.save()
+    assert get_perms(teacher, world.klass) == []
+    assert get_perms(teacher, other_class) == ["serve_homeroom_teacher"]
+
+
+def test_reassignment_moves_the_owner_grant_at_once(world):
+    case = case_in_stage(world, Stage.TUTORING_FOLLOWUP)
+    tutor, teacher = world[Role.SUBJECT_TEACHER], world[Role.HOMEROOM_TEACHER]
+    assert get_perms(tutor, case) == ["own_case"]
+    moved = services.case_reassign(
+        case=case, by=world[Role.SCHOOL_OFFICER], owner=teacher, note="帮扶教师调离"
+    )
+    assert get_perms(tutor, moved) == []
+    assert get_perms(teacher, moved) == ["own_case"]
+    # The tutor could reopen the case as its owner; not any more.
+    with pytest.raises(StepForbidden):
+        services.case_relapse(case=moved, by=fresh(tutor), note="又缺课了")
+
+
+def test_hand_over_to_another_township_changes_who_may_act(world):
+    case = case_in_stage(world, Stage.TOWNSHIP_PERSUASION)
+    new_township = factories.TownshipFactory(parent=world.county, name="新镇")
+    new_official = factories.UserFactory(username="new_official")
+    factories.StaffRoleFactory(user=new_official, role=Role.TOWNSHIP_OFFICIAL, unit=new_township)
+    old_official = world[Role.TOWNSHIP_OFFICIAL]
+
+    moved = services.case_hand_over(
+        case=case, by=old_official, township=new_township, note="全家迁往新镇"
+    )
+
+    assert (moved.township, moved.owner) == (new_township, new_official)
+    assert selectors.township_queue(fresh(new_official)).filter(pk=case.pk).exists()
+    assert not selectors.cases_in_reach(fresh(old_official)).filter(pk=case.pk).exists()
+    with pytest.raises(StepForbidden):
+        services.case_order_enforcement(case=moved, by=fresh(old_official), days=7)
+    event = moved.events.latest("id")
+    assert (event.step, event.actor) == ("hand_over", old_official)
