@@ -135,7 +135,8 @@ def mark_overdue(case_id: int, now: datetime.datetime) -> tuple[bool, bool]:
         return False, False
     if not _claim(case, AlertKind.OVERDUE):
         return False, False
-    days = max((clock.today() - case.deadline.astimezone(clock.TZ).date()).days, 0)
+    # Counted in started days: a deadline that ran out tonight is one day overdue.
+    days = max((clock.today() - case.deadline.astimezone(clock.TZ).date()).days, 1)
     context = messages.case_context(case, days_overdue=days)
     if case.owner is not None:
         notify(
