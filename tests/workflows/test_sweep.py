@@ -45,6 +45,9 @@ def test_reminder_before_the_deadline_then_overdue_alert(world):
         assert sweep.sweep_deadlines() == sweep.SweepReport(overdue=1)
     assert sent("case_overdue", recipient=teacher) >= 1
     assert sent("case_overdue_supervisor", recipient=district) >= 1
+    overdue = Message.objects.filter(template_key="case_overdue").first()
+    assert overdue.context["days_overdue"] == 1  # due Monday night, swept Tuesday morning
+    assert overdue.context["url"] == f"/work/cases/{case.pk}/"
     case.refresh_from_db()
     assert case.stage == Stage.HOME_VISIT  # no automatic escalation by default
 
