@@ -6,7 +6,7 @@ from guardian.shortcuts import get_perms
 
 from cases import selectors
 from cases.access import roles_on
-from cases.models import Role, Stage, StaffRole, UnitUserObjectPermission
+from cases.models import Role, StaffRole, Stage, UnitUserObjectPermission
 from workflows import services
 from workflows.errors import StepForbidden
 
