@@ -3,10 +3,9 @@ only through the service functions, which keep the ladder's rules and write the 
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from guardian.admin import GuardedModelAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .masking import mask_phone
+from .masking import mask_id_number, mask_phone, mask_student_no
 from .models import (
     AccessLog,
     Case,
@@ -36,27 +35,58 @@ class ReadOnlyMixin(NoDeleteMixin):
 
 
 @admin.register(Unit)
-class UnitAdmin(NoDeleteMixin, GuardedModelAdminMixin, SimpleHistoryAdmin):
+class UnitAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    """No object-permission page here: a unit's grants follow its staff roles (cases.grants).
+    Code and parent are fixed once saved: the paths of everything below depend on them."""
+
     list_display = ["name", "kind", "school_type", "code", "parent"]
     list_filter = ["kind", "school_type"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["kind", "code", "parent"] if obj is not None else []
+
 
 class GuardianInline(admin.TabularInline):
+    """Phones are not shown here: full numbers only through the case page's unmasking, which
+    asks for the permission and a reason and writes the access log."""
+
     model = Guardian
     extra = 0
     can_delete = False
+    exclude = ["phone"]
+    readonly_fields = ["phone_masked"]
+
+    @admin.display(description=_("phone"))
+    def phone_masked(self, obj: Guardian) -> str:
+        return mask_phone(obj.phone) if obj.phone else "—"
 
 
 @admin.register(Student)
 class StudentAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    """Identity and registry numbers appear masked and cannot be edited here; the roster import
+    sets them (see the case page for unmasking with a reason)."""
+
     list_display = ["name", "gender", "school", "klass", "residence_township"]
+    exclude = ["student_no", "id_number"]
+    readonly_fields = ["student_no_masked", "id_number_masked"]
     list_filter = ["school", "gender", "left_behind", "migrant", "disability", "poor_household"]
     # Name only: a search term travels in the URL, and registry or ID numbers must not.
     search_fields = ["name"]
     autocomplete_fields = ["klass", "residence_township", "residence_village"]
     inlines = [GuardianInline]
+
+    @admin.display(description=_("student registry number"))
+    def student_no_masked(self, obj: Student) -> str:
+        return mask_student_no(obj.student_no) if obj.student_no else "—"
+
+    @admin.display(description=_("identity number"))
+    def id_number_masked(self, obj: Student) -> str:
+        return mask_id_number(obj.id_number) if obj.id_number else "—"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # students come from the registry import, with their numbers
 
 
 @admin.register(StaffRole)
@@ -90,7 +120,7 @@ class ContactInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyMixin, GuardedModelAdminMixin, SimpleHistoryAdmin):
+class CaseAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "student", "stage", "school", "owner", "deadline"]
     list_filter = ["stage", "school", "township"]
     search_fields = ["student__name"]
@@ -121,7 +151,7 @@ class AccessLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(StaffPhone)
 class StaffPhoneAdmin(NoDeleteMixin, SimpleHistoryAdmin):
-    """Numbers are shown masked in the list; the change form is for the administrator."""
+    """Staff numbers: masked in the list; the administrator enters them on the form."""
 
     list_display = ["user", "mobile_masked"]
     search_fields = ["user__username", "user__first_name"]

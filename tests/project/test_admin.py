@@ -69,3 +69,21 @@ def test_history_cannot_be_reverted(staff_client, moved_case):
     staff_client.post(url, {})
     moved_case.refresh_from_db()
     assert moved_case.stage == Stage.REPORTED
+
+
+def test_admin_shows_numbers_masked_only(staff_client, world):
+    student = world.student()
+    guardian = student.guardians.create(name="李桂兰", relation="mother", phone="13912345678")
+    record = student.history.first()
+    for url in (
+        reverse("admin:cases_student_change", args=[student.pk]),
+        reverse("admin:cases_student_history", args=[student.pk]),
+        reverse("admin:cases_student_simple_history", args=[student.pk, record.history_id]),
+    ):
+        html = staff_client.get(url).content.decode()
+        assert student.id_number not in html
+        assert student.student_no not in html
+        assert guardian.phone not in html
+    assert "139****5678" in staff_client.get(
+        reverse("admin:cases_student_change", args=[student.pk])
+    ).content.decode()

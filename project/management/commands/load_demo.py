@@ -4,6 +4,7 @@ The table names one login per role so that a visitor can see the same cases from
 of the ladder. It never prints an identity or phone number: only names, usernames and units.
 """
 
+import os
 import unicodedata
 
 from django.contrib.auth import get_user_model
@@ -16,7 +17,8 @@ from cases.models import Case, Role, Stage, Student, Unit, UnitKind
 from cases.models.case import OPEN_STAGES
 from fixtures import demo
 
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
+# Where bin/demo serves (DEMO_ADDRESS), so the printed address is the one to open.
+SIGN_IN_URL = f"http://{os.environ.get('DEMO_ADDRESS', '127.0.0.1:8000')}/"
 
 
 def width(text: str) -> int:
@@ -80,7 +82,7 @@ class Command(BaseCommand):
         write(_("Demo logins:"))
         for line in table([header, *login_rows()]):
             write("  " + line)
-        write(_("Sign in at %(url)s") % {"url": ADMIN_URL})
+        write(_("Sign in at %(url)s") % {"url": SIGN_IN_URL})
         write("")
         self.write_counts()
 
