@@ -7,3 +7,10 @@ class WorkflowsConfig(AppConfig):
 
     name = "workflows"
     verbose_name = _("Workflows")
+
+    def ready(self) -> None:
+        from cases.signals import staff_role_ended
+
+        from .handlers import reassign_cases_of_departed_owner
+
+        staff_role_ended.connect(reassign_cases_of_departed_owner, dispatch_uid="departed-owner")

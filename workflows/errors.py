@@ -23,6 +23,7 @@ TOWNSHIP_UNCHANGED = _("The case is already with this township.")
 TOWNSHIP_OUTSIDE_COUNTY = _(
     "Choose a township of the same county; a move out of the county closes the case as moved out."
 )
+OWNER_LEFT = _("The owner no longer serves this student; the case goes to the next owner.")
 OWNER_UNCHANGED = _("The case already belongs to this person.")
 PARTICIPANT_OUT_OF_REACH = _(
     "Every participant must be staff who serve this student's class, school, township or village."

@@ -319,6 +319,27 @@ def case_reassign(*, case: Case, by, owner, note: str) -> Case:
 
 
 @transaction.atomic
+def cases_of_departed_owner_reassign(*, user, by) -> int:
+    """`user` lost a role: every open case they own but no longer reach goes to whoever the
+    stage policy names now (a recorded reassignment by the system). Returns how many moved."""
+    moved = 0
+    for case in Case.objects.filter(owner=user).exclude(stage=Stage.CLOSED):
+        locked = _lock(case)
+        fresh = type(user).objects.get(pk=user.pk)  # no cached grants
+        if access.roles_on(fresh, locked) - {access.OWNER}:
+            continue
+        previous_owner = locked.owner
+        locked.owner = routing.owner_for(locked.stage, locked)
+        note = str(errors.OWNER_LEFT)
+        _save(locked, by=by, step=Step.REASSIGN, note=note)
+        grants.owner_changed(locked, previous_owner=previous_owner)
+        event = _record_event(locked, by=by, step=Step.REASSIGN, from_stage=locked.stage, note=note)
+        _tell_new_owner(locked, event, previous_owner=previous_owner)
+        moved += 1
+    return moved
+
+
+@transaction.atomic
 def case_hand_over(*, case: Case, by, township, note: str) -> Case:
     """The family moved to another township of the county: the case follows the child. From now
     on the new township's staff reach it and the old township's do not; a case in a township

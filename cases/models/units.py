@@ -176,6 +176,7 @@ class StaffRole(models.Model):
     def save(self, *args, **kwargs) -> None:
         """Saving a role grants its reach (and revokes the old one when it changed)."""
         from .. import grants
+        from ..signals import staff_role_ended
 
         before = None
         if self.pk:
@@ -187,13 +188,17 @@ class StaffRole(models.Model):
             self.unit_id,
         ):
             grants.role_revoked(user=before.user, role=before.role, unit=before.unit)
+            staff_role_ended.send(sender=StaffRole, user=before.user)
         grants.role_granted(self)
 
     def delete(self, *args, **kwargs):
         from .. import grants
+        from ..signals import staff_role_ended
 
         grants.role_revoked(user=self.user, role=self.role, unit=self.unit)
-        return super().delete(*args, **kwargs)
+        result = super().delete(*args, **kwargs)
+        staff_role_ended.send(sender=StaffRole, user=self.user)
+        return result
 
     def clean(self) -> None:
         kinds = ROLE_UNIT_KIND[Role(self.role)]

@@ -13,7 +13,7 @@ from django.db import connection
 from django.urls import reverse
 
 from cases import crypto
-from cases.models import AccessAction, AccessLog, Guardian, Role, Stage, Student
+from cases.models import AccessAction, AccessLog, Guardian, Role, StaffPhone, Stage, Student
 
 from .. import factories
 from ..builders import case_in_stage
@@ -63,6 +63,9 @@ def test_exact_lookup_by_digest(world):
 def test_keys_rotate_without_losing_a_number(world, settings):
     student = world.student()
     factories.GuardianFactory(student=student, phone="13712345678")
+    staff_phone = StaffPhone.objects.create(
+        user=world[Role.TOWNSHIP_OFFICIAL], mobile="13512345678"
+    )
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
     new_key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
@@ -71,6 +74,9 @@ def test_keys_rotate_without_losing_a_number(world, settings):
     fresh = Student.objects.get(pk=student.pk)
     assert fresh.id_number == student.id_number
     assert Guardian.objects.get(student=student).phone == "13712345678"
+    assert StaffPhone.objects.get(pk=staff_phone.pk).mobile == "13512345678"
+    assert staff_phone.history.first().mobile == "13512345678"  # history tables too
+    assert Student.objects.get(student_no_digest=crypto.digest(student.student_no)) == fresh
 
 
 def grant_unmask(user):

@@ -26,16 +26,19 @@ def test_a_staff_role_is_a_grant_on_its_unit(world):
 
 
 def test_ending_a_role_removes_the_reach_at_once(world):
-    case = case_in_stage(world, Stage.HOME_VISIT)
+    case = case_in_stage(world, Stage.HOME_VISIT)  # owned by the homeroom teacher
     teacher = world[Role.HOMEROOM_TEACHER]
     assert selectors.cases_in_reach(fresh(teacher)).filter(pk=case.pk).exists()
+
     StaffRole.objects.get(user=teacher).delete()
-    # The teacher no longer owns it either once the case moves on; drop the owner grant too.
-    services.case_reassign(
-        case=case, by=world[Role.SCHOOL_OFFICER], owner=world[Role.SUBJECT_TEACHER], note="调岗"
-    )
+
     assert not selectors.cases_in_reach(fresh(teacher)).filter(pk=case.pk).exists()
     assert roles_on(fresh(teacher), case) == set()
+    case.refresh_from_db()
+    assert case.owner == world[Role.SCHOOL_OFFICER]  # the policy's fallback owner
+    event = case.events.latest("id")
+    assert (event.step, event.actor.username) == ("reassign", "system")
+    assert get_perms(world[Role.SCHOOL_OFFICER], case) == ["own_case"]
 
 
 def test_moving_a_role_to_another_class_moves_the_grant(world):

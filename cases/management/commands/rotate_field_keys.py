@@ -1,20 +1,28 @@
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from cases import crypto
+from cases.fields import DigestField, EncryptedCharField
 
-# table -> (key column, encrypted columns, columns that have a digest beside them)
-ENCRYPTED = {
-    "cases_student": ("id", ["student_no", "id_number"], ["student_no", "id_number"]),
-    "cases_historicalstudent": (
-        "history_id",
-        ["student_no", "id_number"],
-        ["student_no", "id_number"],
-    ),
-    "cases_guardian": ("id", ["phone"], []),
-    "cases_historicalguardian": ("history_id", ["phone"], []),
-}
+
+def encrypted_tables() -> list[tuple[str, str, list[str], dict[str, str]]]:
+    """(table, key column, encrypted columns, {digest column: its source column}) of every model
+    with an encrypted field, history tables included: a new model is covered without edits."""
+    tables = []
+    for model in apps.get_models():
+        fields = model._meta.concrete_fields
+        encrypted = [f.column for f in fields if isinstance(f, EncryptedCharField)]
+        if not encrypted:
+            continue
+        digests = {
+            f.column: model._meta.get_field(f.source).column
+            for f in fields
+            if isinstance(f, DigestField)
+        }
+        tables.append((model._meta.db_table, model._meta.pk.column, encrypted, digests))
+    return tables
 
 
 class Command(BaseCommand):
@@ -27,15 +35,21 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         rows = 0
         with transaction.atomic(), connection.cursor() as cursor:
-            for table, (key, columns, digested) in ENCRYPTED.items():
+            for table, key, columns, digests in encrypted_tables():
                 cursor.execute(f"SELECT {key}, {', '.join(columns)} FROM {table}")  # noqa: S608
                 for row_key, *tokens in cursor.fetchall():
-                    values = {}
-                    for column, token in zip(columns, tokens, strict=True):
-                        values[column] = crypto.rotate(token) if token else ""
-                        if column in digested:
-                            plain = crypto.decrypt(token) if token else ""
-                            values[f"{column}_digest"] = crypto.digest(plain) if plain else ""
+                    plain = {
+                        column: crypto.decrypt(token) if token else ""
+                        for column, token in zip(columns, tokens, strict=True)
+                    }
+                    values = {
+                        column: crypto.rotate(token) if token else ""
+                        for column, token in zip(columns, tokens, strict=True)
+                    }
+                    for digest_column, source in digests.items():
+                        values[digest_column] = (
+                            crypto.digest(plain[source]) if plain[source] else ""
+                        )
                     sets = ", ".join(f"{column} = %s" for column in values)
                     cursor.execute(
                         f"UPDATE {table} SET {sets} WHERE {key} = %s",  # noqa: S608
