@@ -27,3 +27,4 @@ FIELD_ENCRYPTION_KEYS = env.list(
     "FIELD_ENCRYPTION_KEYS", default=["Zm9yLWRldmVsb3BtZW50LW9ubHktbm90LXNlY3JldCE="]
 )
 FIELD_DIGEST_KEY = env("FIELD_DIGEST_KEY", default="development-only-not-secret")
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="development-audit-chain-not-secret")

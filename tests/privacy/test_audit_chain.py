@@ -55,3 +55,27 @@ def test_a_deleted_event_breaks_the_chain(world):
         cursor.execute("DELETE FROM cases_caseevent WHERE id = %s", [first.pk])
     assert chain.verify() == [chain.BrokenLink(case.pk, second.pk)]
     assert CaseEvent.objects.filter(case=case).count() == 1
+
+
+def test_removing_the_newest_event_shows(world):
+    case = moved_case(world)
+    last = case.events.latest("id")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_caseevent WHERE id = %s", [last.pk])
+    previous = case.events.latest("id")
+    assert chain.verify() == [chain.BrokenLink(case.pk, previous.pk)]
+
+
+def test_a_chain_recomputed_without_the_key_does_not_verify(world, settings):
+    case = moved_case(world)
+    first = case.events.order_by("id").first()
+    first.note = "改过"
+    settings.AUDIT_CHAIN_KEY = "a key the forger guessed"
+    forged = chain.event_hash(first, "")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_caseevent SET note = %s, hash = %s WHERE id = %s",
+            ["改过", forged, first.pk],
+        )
+    settings.AUDIT_CHAIN_KEY = "development-audit-chain-not-secret"
+    assert chain.verify() == [chain.BrokenLink(case.pk, first.pk)]
