@@ -34,36 +34,47 @@ def owner_changed(case: Case, *, previous_owner=None) -> None:
 
 
 @transaction.atomic
-def grants_sync() -> int:
-    """Grant every staff role and every open case's owner; idempotent. Returns rows added."""
+def grants_sync() -> tuple[int, int]:
+    """Make the grants exactly what the records say: every staff role its unit grant, every open
+    case's owner the case grant, and nothing else. Idempotent. Returns (added, removed)."""
     from django.contrib.auth.models import Permission
 
-    added = 0
     unit_perms = {p.codename: p for p in Permission.objects.filter(codename__startswith="serve_")}
-    have = set(
-        UnitUserObjectPermission.objects.values_list(
-            "user_id", "permission__codename", "content_object_id"
+    wanted_units = {
+        (user_id, f"serve_{role}", unit_id)
+        for user_id, role, unit_id in StaffRole.objects.values_list("user_id", "role", "unit_id")
+    }
+    unit_rows = UnitUserObjectPermission.objects.filter(permission__codename__startswith="serve_")
+    have_units = {
+        (user_id, codename, unit_id): pk
+        for pk, user_id, codename, unit_id in unit_rows.values_list(
+            "pk", "user_id", "permission__codename", "content_object_id"
         )
-    )
-    missing = [
+    }
+    UnitUserObjectPermission.objects.bulk_create(
         UnitUserObjectPermission(
-            user_id=role.user_id,
-            permission=unit_perms[f"serve_{role.role}"],
-            content_object_id=role.unit_id,
+            user_id=user_id, permission=unit_perms[codename], content_object_id=unit_id
         )
-        for role in StaffRole.objects.all()
-        if (role.user_id, f"serve_{role.role}", role.unit_id) not in have
-    ]
-    UnitUserObjectPermission.objects.bulk_create(missing)
-    added += len(missing)
+        for user_id, codename, unit_id in wanted_units - set(have_units)
+    )
+    stale_units = [pk for key, pk in have_units.items() if key not in wanted_units]
+    UnitUserObjectPermission.objects.filter(pk__in=stale_units).delete()
+
     own = Permission.objects.get(codename="own_case", content_type__app_label="cases")
-    owned = set(CaseUserObjectPermission.objects.values_list("user_id", "content_object_id"))
-    missing_cases = [
-        CaseUserObjectPermission(user_id=owner_id, permission=own, content_object_id=case_id)
-        for case_id, owner_id in Case.objects.exclude(stage=Stage.CLOSED)
-        .exclude(owner=None)
-        .values_list("pk", "owner_id")
-        if (owner_id, case_id) not in owned
-    ]
-    CaseUserObjectPermission.objects.bulk_create(missing_cases)
-    return added + len(missing_cases)
+    wanted_cases = set(
+        Case.objects.exclude(stage=Stage.CLOSED).exclude(owner=None).values_list("owner_id", "pk")
+    )
+    have_cases = {
+        (user_id, case_id): pk
+        for pk, user_id, case_id in CaseUserObjectPermission.objects.filter(
+            permission=own
+        ).values_list("pk", "user_id", "content_object_id")
+    }
+    CaseUserObjectPermission.objects.bulk_create(
+        CaseUserObjectPermission(user_id=user_id, permission=own, content_object_id=case_id)
+        for user_id, case_id in wanted_cases - set(have_cases)
+    )
+    stale_cases = [pk for key, pk in have_cases.items() if key not in wanted_cases]
+    CaseUserObjectPermission.objects.filter(pk__in=stale_cases).delete()
+    added = len(wanted_units - set(have_units)) + len(wanted_cases - set(have_cases))
+    return added, len(stale_units) + len(stale_cases)

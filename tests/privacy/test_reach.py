@@ -83,3 +83,21 @@ def test_hand_over_to_another_township_changes_who_may_act(world):
         services.case_order_enforcement(case=moved, by=fresh(old_official), days=7)
     event = moved.events.latest("id")
     assert (event.step, event.actor) == ("hand_over", old_official)
+
+
+def test_sync_makes_grants_match_the_records(world, elsewhere):
+    from guardian.shortcuts import assign_perm
+
+    from cases.grants import grants_sync
+
+    stray = elsewhere[Role.HOMEROOM_TEACHER]
+    assign_perm("cases.serve_county_supervisor", stray, world.county)  # no staff role backs it
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    assign_perm("cases.own_case", stray, case)  # not the owner
+    UnitUserObjectPermission.objects.filter(user=world[Role.HOMEROOM_TEACHER]).delete()
+
+    assert grants_sync() == (1, 2)
+    assert grants_sync() == (0, 0)
+    assert get_perms(stray, world.county) == []
+    assert get_perms(stray, case) == []
+    assert get_perms(world[Role.HOMEROOM_TEACHER], world.klass) == ["serve_homeroom_teacher"]

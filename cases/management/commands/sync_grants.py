@@ -5,8 +5,10 @@ from cases.grants import grants_sync
 
 
 class Command(BaseCommand):
-    help = "Grant every staff role its units and every open case's owner the case (idempotent)."
+    help = "Make the grants match the records: staff roles on units, owners on open cases."
 
     def handle(self, *args, **options) -> None:
-        added = grants_sync()
-        self.stdout.write(_("Added %(count)d grants.") % {"count": added})
+        added, removed = grants_sync()
+        self.stdout.write(
+            _("Added %(added)d grants, removed %(removed)d.") % {"added": added, "removed": removed}
+        )
