@@ -77,7 +77,7 @@ class StagePolicy(models.Model):
     reminder_days = models.PositiveSmallIntegerField(
         _("reminder lead (working days)"),
         default=1,
-        help_text=_("Remind the owner this many working days before the deadline; 0: on the day."),
+        help_text=_("Remind the owner this many working days before the deadline; 0: no reminder."),
     )
     escalate_to_role = models.CharField(
         _("tell when overdue"), max_length=24, choices=Role.choices, blank=True

@@ -100,6 +100,7 @@ def _take_step(
     deadline_days: int | None = None,
     transition: str | None = None,
     by_system: bool = False,
+    tell: str = "case_assigned",
 ) -> Case:
     """Run one step. `transition` names the FSM method when it differs from the step; a
     `by_system` step (the deadline sweep) skips the user permission check, nothing else."""
@@ -122,17 +123,19 @@ def _take_step(
     _save(locked, by=by, step=step, note=note)
     grants.owner_changed(locked, previous_owner=previous_owner)
     event = _record_event(locked, by=by, step=step, from_stage=from_stage, note=note)
-    _tell_new_owner(locked, event, previous_owner=previous_owner)
+    _tell_new_owner(locked, event, previous_owner=previous_owner, template_key=tell)
     return locked
 
 
-def _tell_new_owner(case: Case, event: CaseEvent, *, previous_owner) -> None:
+def _tell_new_owner(
+    case: Case, event: CaseEvent, *, previous_owner, template_key: str = "case_assigned"
+) -> None:
     """The outbox row for the person who now owns the case, in the step's transaction."""
     if case.owner is None or case.owner in (previous_owner, event.actor):
         return
     notify(
         recipient=case.owner,
-        template_key="case_assigned",
+        template_key=template_key,
         context=messages.case_context(case),
         dedup_key=f"case-{case.pk}-event-{event.pk}-assigned",
     )
@@ -142,7 +145,13 @@ def case_auto_escalate(*, case: Case, by, note: str) -> Case:
     """The deadline passed and the county's policy escalates by itself: one rung up, by the
     system user, with the same event, history row and notifications as any step."""
     return _take_step(
-        case=case, by=by, step=Step.AUTO_ESCALATE, transition="override", note=note, by_system=True
+        case=case,
+        by=by,
+        step=Step.AUTO_ESCALATE,
+        transition="override",
+        note=note,
+        by_system=True,
+        tell="case_escalated",
     )
 
 

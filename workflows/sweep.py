@@ -9,7 +9,9 @@ so nothing is sent twice, and each case commits on its own, so nothing done is l
 
 import dataclasses
 import datetime
+import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -18,12 +20,13 @@ from django.utils.translation import gettext as _
 from cases import clock
 from cases.models import Case, Stage
 from cases.models.case import NEXT_RUNG
-from notifications.services import notify
+from notifications.services import notify, notify_group
 
 from . import messages, policies, routing, services
 from .models import AlertKind, DeadlineAlert, StagePolicy
 
 SYSTEM_USERNAME = "system"
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -147,6 +150,12 @@ def mark_overdue(case_id: int, now: datetime.datetime) -> tuple[bool, bool]:
         )
     policy = policy_of_running_stage(case)
     owner_name = case.owner.get_full_name() or case.owner.get_username() if case.owner else "—"
+    if settings.WECOM_WEBHOOK_URL:
+        notify_group(
+            template_key="case_overdue",
+            context=context,
+            dedup_key=_dedup(case, AlertKind.OVERDUE, "group"),
+        )
     if policy.escalate_to_role:
         for supervisor in routing.holders_of(policy.escalate_to_role, case):
             notify(
@@ -159,27 +168,30 @@ def mark_overdue(case_id: int, now: datetime.datetime) -> tuple[bool, bool]:
         return True, False
     if not _claim(case, AlertKind.ESCALATED):
         return True, False
-    escalated = services.case_auto_escalate(
+    services.case_auto_escalate(
         case=case, by=system_user(), note=_("The deadline passed; the county's policy escalates.")
     )
-    if escalated.owner is not None:
-        notify(
-            recipient=escalated.owner,
-            template_key="case_escalated",
-            context=messages.case_context(escalated),
-            dedup_key=_dedup(case, AlertKind.ESCALATED, escalated.owner_id),
-        )
     return True, True
 
 
 def sweep_deadlines() -> SweepReport:
-    """One pass over every open case; safe to run at any time, as often as wanted."""
+    """One pass over every open case; safe to run at any time, as often as wanted. A case that
+    fails is logged and left for the next pass; the others go on."""
     now = clock.now()
     report = SweepReport()
     for case_id in list(due_reminders(now)):
-        report.reminders += remind(case_id, now)
+        report.reminders += _isolated(remind, case_id, now, default=False)
     for case_id in list(past_deadline(now)):
-        alerted, escalated = mark_overdue(case_id, now)
+        alerted, escalated = _isolated(mark_overdue, case_id, now, default=(False, False))
         report.overdue += alerted
         report.escalated += escalated
     return report
+
+
+def _isolated(action, case_id: int, now: datetime.datetime, *, default):
+    try:
+        return action(case_id, now)
+    except Exception:
+        # The case number only: no names or numbers in logs.
+        logger.exception("Deadline sweep failed for case %s; it will be retried", case_id)
+        return default

@@ -81,6 +81,10 @@ def test_a_new_stage_gets_its_own_alerts(world):
         assert sweep.sweep_deadlines().overdue == 0
 
 
+class Killed(BaseException):
+    """The process dying (SIGKILL, out of memory): nothing catches it."""
+
+
 def test_run_that_dies_half_way_then_rerun(world, monkeypatch):
     cases = [home_visit_case(world) for _ in range(3)]
     real_notify = sweep.notify
@@ -89,11 +93,11 @@ def test_run_that_dies_half_way_then_rerun(world, monkeypatch):
     def dying_notify(**kwargs):
         calls["n"] += 1
         if calls["n"] == 2:  # the second case's reminder
-            raise RuntimeError("worker killed")
+            raise Killed
         return real_notify(**kwargs)
 
     monkeypatch.setattr(sweep, "notify", dying_notify)
-    with clock.frozen(at(4)), pytest.raises(RuntimeError):
+    with clock.frozen(at(4)), pytest.raises(Killed):
         sweep.sweep_deadlines()
     assert DeadlineAlert.objects.count() == 1  # the first case committed; the second rolled back
     monkeypatch.setattr(sweep, "notify", real_notify)
@@ -123,7 +127,38 @@ def test_policy_escalates_automatically_once(world):
     assert case.owner == world[Role.TOWNSHIP_OFFICIAL]
     event = case.events.latest("id")
     assert (event.step, event.actor.username) == ("auto_escalate", sweep.SYSTEM_USERNAME)
-    assert sent("case_escalated", recipient=world[Role.TOWNSHIP_OFFICIAL]) >= 1
+    official = world[Role.TOWNSHIP_OFFICIAL]
+    assert sent("case_escalated", recipient=official) >= 1
+    assert sent("case_assigned", recipient=official) == 0  # one message, not two
+
+
+def test_a_failing_case_does_not_stop_the_others(world, monkeypatch, caplog):
+    cases = [home_visit_case(world) for _ in range(3)]
+    real_notify = sweep.notify
+
+    def flaky_notify(**kwargs):
+        if kwargs["dedup_key"].startswith(f"case-{cases[0].pk}-"):
+            raise RuntimeError("a broken row")
+        return real_notify(**kwargs)
+
+    monkeypatch.setattr(sweep, "notify", flaky_notify)
+    with clock.frozen(at(4)):
+        assert sweep.sweep_deadlines().reminders == 2
+    assert "Deadline sweep failed" in caplog.text
+    monkeypatch.setattr(sweep, "notify", real_notify)
+    with clock.frozen(at(4)):
+        assert sweep.sweep_deadlines().reminders == 1  # retried on the next pass
+
+
+def test_overdue_goes_to_the_group_robot_when_one_is_set(world, settings):
+    settings.WECOM_WEBHOOK_URL = "http://127.0.0.1:9/never-called"
+    home_visit_case(world)
+    with clock.frozen(at(8)):
+        sweep.sweep_deadlines()
+        sweep.sweep_deadlines()
+    group = Message.objects.filter(recipient=None, template_key="case_overdue")
+    assert group.count() == 1
+    assert group.get().channel == "wecom"
 
 
 def test_policy_change_after_the_stage_started_does_not_change_its_alerts(world):
