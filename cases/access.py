@@ -126,3 +126,17 @@ def may(step: str) -> Callable:
 
     check.__name__ = f"may_{step}"
     return check
+
+
+def may_open_case_for(user, student) -> bool:
+    """Whether `user` may open a case for `student` (the case does not exist yet)."""
+    from .models import Case
+
+    draft = Case(
+        student=student,
+        school=student.school,
+        klass=student.klass,
+        township=student.residence_township,
+        village=student.residence_village,
+    )
+    return may_take(user, draft, "open")

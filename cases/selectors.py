@@ -65,7 +65,7 @@ def cases_in_reach(user, *, roles=None) -> QuerySet[Case]:
 
 def students_in_reach(user) -> QuerySet[Student]:
     return Student.objects.filter(_reach(user, _STUDENT_ANCHORS)).select_related(
-        "klass", "school", "residence_township"
+        "klass", "school", "residence_township", "residence_village"
     )
 
 

@@ -11,6 +11,8 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from . import clock
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 # GB/T 2260 province-level codes (first two digits of an identity number).
@@ -70,7 +72,7 @@ def normalize_id_number(value: str, *, today: datetime.date | None = None) -> st
     if int(number[:2]) not in PROVINCE_CODES:
         raise ValidationError(ID_PROVINCE, code="id_province")
     birth = id_birth_date(number)
-    if birth > (today or datetime.date.today()):
+    if birth > (today or clock.today()):
         raise ValidationError(ID_BIRTH_FUTURE, code="id_birth_future")
     if id_check_char(number[:17]) != number[17]:
         raise ValidationError(ID_CHECK_DIGIT, code="id_check_digit")
@@ -83,10 +85,6 @@ def id_birth_date(number: str) -> datetime.date:
         return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(ID_BIRTH_DATE, code="id_birth_date") from None
-
-
-def validate_id_number(value: str) -> None:
-    normalize_id_number(value)
 
 
 def normalize_phone(value: str) -> str:
@@ -109,10 +107,6 @@ def normalize_phone(value: str) -> str:
     raise ValidationError(PHONE_INVALID, code="phone_invalid")
 
 
-def validate_phone(value: str) -> None:
-    normalize_phone(value)
-
-
 def normalize_student_no(value: str) -> str:
     number = _halfwidth(value).upper().replace(" ", "")
     if not _STUDENT_NO.match(number):
@@ -120,5 +114,11 @@ def normalize_student_no(value: str) -> str:
     return number
 
 
-def validate_student_no(value: str) -> None:
-    normalize_student_no(value)
+_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])")
+NUMBER_IN_TEXT = _("Do not write an identity or phone number here.")
+
+
+def refuse_numbers_in_text(text: str) -> None:
+    """Free text that goes to logs or audit rows must not carry an identity or phone number."""
+    if _NUMBER_IN_TEXT.search(_halfwidth(text)):
+        raise ValidationError(NUMBER_IN_TEXT, code="number_in_text")

@@ -12,6 +12,7 @@ from cases.models import ClosureReason, ContactKind, DropoutReason, GuardianAtti
 from cases.models import case as rules
 from cases.models.case import VERIFIED_CLOSURES
 from cases.selectors import staff_reaching
+from cases.validators import refuse_numbers_in_text
 
 from . import policies, routing, services
 from .errors import NOTE_REQUIRED
@@ -304,4 +305,5 @@ class UnmaskForm(forms.Form):
         min_length=4,
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[refuse_numbers_in_text],  # the reason goes to the access log
     )

@@ -151,3 +151,14 @@ def test_yearly_access_summary(client, world):
     call_command("access_summary", year=case.opened_at.year, stdout=out)
     assert "homeroom_teacher" in out.getvalue()
     assert "1" in out.getvalue()
+
+
+def test_an_unmasking_reason_may_not_carry_a_number(client, world):
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    officer = world[Role.SCHOOL_OFFICER]
+    grant_unmask(officer)
+    client.force_login(officer)
+    url = reverse("work:case_unmask", args=[case.pk])
+    response = client.post(url, {"reason": f"核对{case.student.id_number}"})
+    assert response.status_code == 422
+    assert not AccessLog.objects.filter(action=AccessAction.UNMASK).exists()

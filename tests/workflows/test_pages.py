@@ -338,3 +338,15 @@ def test_closed_case_without_owner_has_a_page(client, world):
     response = client.get(detail(case))
     assert response.status_code == 200
     assert 'data-stage="closed"' in response.content.decode()
+
+
+def test_only_those_who_may_open_a_case_get_the_form(client, world):
+    student = world.student()
+    url = reverse("work:case_open", args=[student.pk])
+    login(client, world[Role.TOWNSHIP_OFFICIAL])  # reaches the student, opens no cases
+    assert client.get(url).status_code == 403
+    login(client, world[Role.SUBJECT_TEACHER])
+    listing = client.get(reverse("work:students:index")).content.decode()
+    assert url not in listing
+    login(client, world[Role.HOMEROOM_TEACHER])
+    assert url in client.get(reverse("work:students:index")).content.decode()

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from cases import audit, selectors
+from cases.access import may_open_case_for
 from cases.masking import mask_id_number, mask_phone, mask_student_no
 from cases.models import AccessAction, Case, DropoutReason, RiskFlag, Step
 from cases.steps import may_record_contact, step_options
@@ -181,6 +182,8 @@ class OpenCaseView(FormView):
 
     def dispatch(self, request, *args, **kwargs):
         self.student = get_object_or_404(selectors.students_in_reach(request.user), pk=kwargs["pk"])
+        if not may_open_case_for(request.user, self.student):
+            raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from cases import crypto, selectors
+from cases.access import may_open_case_for
 from cases.models import Role, Stage
 from cases.validators import normalize_student_no
 
@@ -56,7 +57,11 @@ class StudentListView(TemplateView):
             .exclude(stage=Stage.CLOSED)
             .values_list("student_id", "pk")
         )
-        rows = [(student, open_cases.get(student.pk)) for student in page.object_list]
+        user = self.request.user
+        rows = [
+            (student, open_cases.get(student.pk), may_open_case_for(user, student))
+            for student in page.object_list
+        ]
         return {
             **super().get_context_data(**kwargs),
             "form": form,
