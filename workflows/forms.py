@@ -1,7 +1,8 @@
 """Forms for the steps on a case. They collect input only; the services decide.
 
-Every form carries the stage the user saw (`seen_stage`), so that a step on a case someone
-else has moved meanwhile is answered with a conflict, not applied to a different stage.
+Every form carries the stage and the version of the case the user saw (`seen_stage`,
+`seen_version`), so that a step on a case someone else has changed meanwhile is answered with a
+conflict, not applied to a case the user has not seen.
 """
 
 from django import forms
@@ -45,6 +46,7 @@ class StepForm(forms.Form):
     """The fields every step has: the stage the user saw and a note."""
 
     seen_stage = forms.CharField(widget=forms.HiddenInput)
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -54,6 +56,7 @@ class StepForm(forms.Form):
     def __init__(self, *args, case, **kwargs) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("seen_stage", case.stage)
+        kwargs["initial"].setdefault("seen_version", case.version)
         super().__init__(*args, **kwargs)
         self.case = case
         if self.note_required:

@@ -16,6 +16,7 @@ _STEP_BOOKKEEPING = {
     "owner",
     "stage",
     "closed_at",
+    "version",
 }
 
 

@@ -35,7 +35,7 @@ _RELATED = ("school__parent__parent", "klass", "township", "village", "owner")
 def _lock(case: Case) -> Case:
     """A fresh, locked copy of `case`; refuse if its stage moved since the caller read it."""
     locked = Case.objects.select_for_update(of=("self",)).select_related(*_RELATED).get(pk=case.pk)
-    if locked.stage != case.stage:
+    if (locked.stage, locked.version) != (case.stage, case.version):
         raise CaseConflict(errors.CONFLICT, stage=locked.get_stage_display())
     return locked
 
@@ -44,6 +44,7 @@ def _save(case: Case, *, by, step: str, note: str) -> None:
     case._history_user = by
     case._history_date = clock.now()
     case._change_reason = f"{step}: {note}" if note else step
+    case.version += 1
     # The stage is the FSM's to set; full_clean would assign it and the field is protected.
     case.full_clean(exclude=["stage"])
     try:

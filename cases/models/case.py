@@ -300,6 +300,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="later_cases",
     )
+    # Bumped by every save in the services: what a user saw is compared with what is there now,
+    # so two reassignments, or a case that left a stage and came back, are conflicts too.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     history = HistoricalRecords()
 
     class Meta:

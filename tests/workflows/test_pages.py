@@ -350,3 +350,20 @@ def test_only_those_who_may_open_a_case_get_the_form(client, world):
     assert url not in listing
     login(client, world[Role.HOMEROOM_TEACHER])
     assert url in client.get(reverse("work:students:index")).content.decode()
+
+
+def test_two_reassignments_at_once_are_a_conflict(client, world):
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    officer = world[Role.SCHOOL_OFFICER]
+    login(client, officer)
+    seen = {"seen_stage": case.stage, "seen_version": case.version}
+    services.case_reassign(case=case, by=officer, owner=world[Role.SUBJECT_TEACHER], note="先改")
+    response = client.post(
+        step_url(case, "reassign"),
+        {**seen, "owner": world[Role.HOMEROOM_TEACHER].pk, "note": "后改"},
+    )
+    assert response.status_code == 422
+    assert "后改" in response.content.decode()
+    case.refresh_from_db()
+    assert case.owner == world[Role.SUBJECT_TEACHER]
+    assert case.events.count() == 1

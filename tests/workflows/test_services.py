@@ -312,3 +312,28 @@ def test_errors_speak_chinese_by_default():
         )
     with translation.override("en"):
         assert str(errors.CaseError(errors.ALREADY_OPEN)).startswith("This student already")
+
+
+def test_a_stale_reassignment_is_a_conflict(world, school_officer):
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    stale = Case.objects.get(pk=case.pk)
+    services.case_reassign(
+        case=case, by=school_officer, owner=world[Role.SUBJECT_TEACHER], note="一"
+    )
+    with pytest.raises(CaseConflict):
+        services.case_reassign(
+            case=stale, by=school_officer, owner=world[Role.SUBJECT_TEACHER], note="二"
+        )
+    assert case.events.count() == 1
+
+
+def test_a_step_tells_the_new_owner_in_the_same_transaction(world, teacher):
+    from notifications.models import Message
+
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    escalated = services.case_override(case=case, by=world[Role.DISTRICT_SUPERVISOR], note="越级")
+    message = Message.objects.get(
+        recipient=world[Role.TOWNSHIP_OFFICIAL], template_key="case_assigned"
+    )
+    assert message.context["url"] == f"/work/cases/{escalated.pk}/"
+    assert message.dedup_key == f"case-{case.pk}-event-{escalated.events.latest('id').pk}-assigned"

@@ -141,7 +141,9 @@ class StepView(_CaseFormView):
         return {**super().get_context_data(**kwargs), "step_label": Step(self.step).label}
 
     def form_valid(self, form):
-        if form.cleaned_data["seen_stage"] != self.case.stage:
+        seen_version = form.cleaned_data["seen_version"]
+        changed = seen_version is not None and seen_version != self.case.version
+        if form.cleaned_data["seen_stage"] != self.case.stage or changed:
             return self.refuse(
                 form, CaseConflict(errors.CONFLICT, stage=self.case.get_stage_display())
             )
