@@ -4,7 +4,7 @@ import dataclasses
 import datetime
 import itertools
 
-from cases.models import Case, CaseEvent, Contact
+from cases.models import Case, CaseEvent, Contact, DropoutReason, RiskFlag
 
 # Fields whose changes the timeline does not list on their own: they move with every step and
 # the step's event already says so.
@@ -36,8 +36,44 @@ class TimelineEntry:
     changes: tuple[FieldChange, ...] = ()
 
 
+class _Display:
+    """Field values as people read them: choice labels, names for people and places. Related
+    rows are read in one query per model, whatever the number of changes."""
+
+    _CODE_LISTS = {"reasons": DropoutReason, "risk_flags": RiskFlag}
+
+    def __init__(self, changes) -> None:
+        ids: dict[type, set] = {}
+        for change in changes:
+            field = Case._meta.get_field(change.field)
+            if field.is_relation:
+                ids.setdefault(field.related_model, set()).update(
+                    value for value in (change.old, change.new) if value
+                )
+        self.rows = {model: model.objects.in_bulk(list(pks)) for model, pks in ids.items()}
+
+    def __call__(self, name: str, value) -> str:
+        if value in (None, "", []):
+            return "—"
+        field = Case._meta.get_field(name)
+        if name in self._CODE_LISTS:
+            labels = dict(self._CODE_LISTS[name].choices)
+            return "、".join(str(labels.get(code, code)) for code in value)
+        if field.choices:
+            return str(dict(field.choices).get(value, value))
+        if field.is_relation:
+            row = self.rows.get(field.related_model, {}).get(value)
+            if row is None:
+                return "—"
+            if hasattr(row, "get_full_name"):
+                return row.get_full_name() or row.get_username()
+            return str(row)
+        return str(value)
+
+
 def case_timeline(case: Case) -> list[TimelineEntry]:
-    """Every event, contact and field change of a case, oldest first (three queries + one)."""
+    """Every event, contact and field change of a case, oldest first, in a fixed number of
+    queries (events, contacts with participants, history, one per related model shown)."""
     entries = [
         TimelineEntry(at=event.at, kind="event", actor=event.actor, item=event)
         for event in CaseEvent.objects.filter(case=case).select_related("actor", "owner")
@@ -53,26 +89,32 @@ def case_timeline(case: Case) -> list[TimelineEntry]:
     records = list(
         case.history.order_by("history_date", "history_id").select_related("history_user")
     )
-    for previous, record in itertools.pairwise(records):
-        changes = tuple(
-            FieldChange(
-                field=str(Case._meta.get_field(change.field).verbose_name),
-                old=change.old,
-                new=change.new,
-            )
-            for change in record.diff_against(previous).changes
-            if change.field not in _STEP_BOOKKEEPING
+    diffs = [
+        (
+            record,
+            [c for c in record.diff_against(previous).changes if c.field not in _STEP_BOOKKEEPING],
         )
-        if changes:
-            entries.append(
-                TimelineEntry(
-                    at=record.history_date,
-                    kind="change",
-                    actor=record.history_user,
-                    item=record,
-                    changes=changes,
+        for previous, record in itertools.pairwise(records)
+    ]
+    shown = _Display([change for _, changes in diffs for change in changes])
+    entries += [
+        TimelineEntry(
+            at=record.history_date,
+            kind="change",
+            actor=record.history_user,
+            item=record,
+            changes=tuple(
+                FieldChange(
+                    field=str(Case._meta.get_field(change.field).verbose_name),
+                    old=shown(change.field, change.old),
+                    new=shown(change.field, change.new),
                 )
-            )
+                for change in changes
+            ),
+        )
+        for record, changes in diffs
+        if changes
+    ]
     # Within the same instant an event comes before the field changes it caused.
     order = {"event": 0, "change": 1, "contact": 2}
     entries.sort(key=lambda entry: (entry.at, order[entry.kind]))

@@ -4,7 +4,7 @@ and its timeline read back in order."""
 import datetime
 
 from cases import clock
-from cases.models import Case, ContactKind, Role, Stage
+from cases.models import Case, ClosureReason, ContactKind, Role, Stage
 from workflows import services
 from workflows.selectors import case_timeline
 
@@ -74,7 +74,7 @@ def test_identified_to_closed(world, student, django_assert_max_num_queries):
     assert case.closed_at == at(73)
     assert case.history.count() == len(steps)
 
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(6):
         timeline = case_timeline(case)
     assert [entry.at for entry in timeline] == sorted(entry.at for entry in timeline)
     kinds = [entry.kind for entry in timeline]
@@ -87,9 +87,16 @@ def test_identified_to_closed(world, student, django_assert_max_num_queries):
         label("reasons"),
         label("whereabouts"),
     }
-    # The last entries: the close event, then the closure reason it set.
+    # The last entries: the close event, then the closure reason it set, as people read it.
     assert timeline[-2].item.step == "close"
-    assert [c.field for c in timeline[-1].changes] == [label("closure_reason")]
+    [closure] = timeline[-1].changes
+    assert (closure.field, closure.old, closure.new) == (
+        label("closure_reason"),
+        "—",
+        str(ClosureReason.RETURNED_STABLE.label),
+    )
+    tutor_change = next(c for e in timeline for c in e.changes if c.field == label("tutor"))
+    assert tutor_change.new == subject.get_full_name()
 
 
 def label(field: str) -> str:
