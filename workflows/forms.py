@@ -19,14 +19,19 @@ from . import policies, routing, services
 from .errors import NOTE_REQUIRED
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonLabel:
+    """Staff are listed by their names, not their usernames."""
+
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.get_username()
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
+class PersonChoiceField(PersonLabel, forms.ModelChoiceField):
+    pass
+
+
+class PeopleChoiceField(PersonLabel, forms.ModelMultipleChoiceField):
+    pass
 
 
 def date_input():

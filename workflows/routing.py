@@ -7,7 +7,7 @@ goes up to whoever supervises that unit, so that a gap in the staff list never s
 
 from django.contrib.auth import get_user_model
 
-from cases.models import Case, Role, StaffRole
+from cases.models import Case, Role
 
 from .models import TUTOR
 from .policies import policy_for
@@ -44,14 +44,8 @@ def holders_of(role: str, case: Case):
 
 
 def holder_of(role: str, case: Case):
-    """The first active user (lowest id, so the choice is stable) holding `role` over the case."""
-    staff_role = (
-        StaffRole.objects.filter(role=role, unit=_unit_for(role, case), user__is_active=True)
-        .select_related("user")
-        .order_by("user_id")
-        .first()
-    )
-    return staff_role.user if staff_role else None
+    """The first active holder of `role` over the case (lowest id, so the choice is stable)."""
+    return holders_of(role, case).first()
 
 
 def owner_for(stage: str, case: Case):

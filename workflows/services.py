@@ -32,9 +32,15 @@ from .errors import CaseAlreadyOpen, CaseConflict, GuardFailed, StepForbidden, S
 _RELATED = ("school__parent__parent", "klass", "township", "village", "owner")
 
 
+def case_locked(pk: int) -> Case:
+    """The case row, locked until the transaction ends (a no-op lock on SQLite, whose
+    write-locking transactions serialise writers anyway)."""
+    return Case.objects.select_for_update(of=("self",)).select_related(*_RELATED).get(pk=pk)
+
+
 def _lock(case: Case) -> Case:
-    """A fresh, locked copy of `case`; refuse if its stage moved since the caller read it."""
-    locked = Case.objects.select_for_update(of=("self",)).select_related(*_RELATED).get(pk=case.pk)
+    """A fresh, locked copy of `case`; refuse if it changed since the caller read it."""
+    locked = case_locked(case.pk)
     if (locked.stage, locked.version) != (case.stage, case.version):
         raise CaseConflict(errors.CONFLICT, stage=locked.get_stage_display())
     return locked
@@ -109,6 +115,9 @@ def _take_step(
     transition_method = getattr(locked, transition or step)
     meta = transition_method._django_fsm
     step_label = Step(step).label
+    # The role first: a step this user may never take is forbidden whatever the stage.
+    if not by_system and not access.may_take(by, locked, step):
+        raise StepForbidden(errors.FORBIDDEN, step=step_label)
     if not meta.has_transition(locked.stage):
         raise StepNotAllowed(errors.NOT_ALLOWED, step=step_label, stage=locked.get_stage_display())
     if not by_system and not meta.has_transition_perm(locked, locked.stage, by):
@@ -390,11 +399,11 @@ def contact_record(
     next_step: str = "",
 ) -> Contact:
     """Record a home visit, call or meeting (家访记录/动员记录). The recorder takes part."""
-    locked = Case.objects.select_for_update(of=("self",)).select_related(*_RELATED).get(pk=case.pk)
-    if not locked.is_open:
-        raise GuardFailed(errors.CASE_CLOSED)
+    locked = case_locked(case.pk)  # a contact does not depend on the case's version
     if not access.may_take(by, locked, "record_contact"):
         raise StepForbidden(errors.FORBIDDEN, step=errors.RECORD_CONTACT)
+    if not locked.is_open:
+        raise GuardFailed(errors.CASE_CLOSED)
     if occurred_on > clock.today():
         raise GuardFailed(errors.CONTACT_FUTURE)
     if not result.strip():

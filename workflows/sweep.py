@@ -100,21 +100,13 @@ def _claim(case: Case, kind: str) -> bool:
     return True
 
 
-def _locked(case_id: int) -> Case:
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("school__parent__parent", "klass", "township", "village", "owner")
-        .get(pk=case_id)
-    )
-
-
 def _dedup(case: Case, kind: str, who: int | str = "") -> str:
     return f"case-{case.pk}-{case.stage_started_at.timestamp():.0f}-{kind}-{who}"
 
 
 @transaction.atomic
 def remind(case_id: int, now: datetime.datetime) -> bool:
-    case = _locked(case_id)
+    case = services.case_locked(case_id)
     if not case.is_open or not (case.remind_at and case.remind_at <= now < case.deadline):
         return False
     if not _claim(case, AlertKind.REMINDER):
@@ -133,7 +125,7 @@ def remind(case_id: int, now: datetime.datetime) -> bool:
 def mark_overdue(case_id: int, now: datetime.datetime) -> tuple[bool, bool]:
     """Alert the owner and the supervisors the policy names; escalate when it says so.
     Returns (alerted, escalated)."""
-    case = _locked(case_id)
+    case = services.case_locked(case_id)
     if not case.is_open or case.deadline is None or case.deadline > now:
         return False, False
     if not _claim(case, AlertKind.OVERDUE):

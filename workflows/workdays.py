@@ -37,18 +37,24 @@ def overrides(start: datetime.date, end: datetime.date, county=None) -> dict:
     return {**national, **local}
 
 
+def _judge(corrected: dict):
+    """Whether a day is a working day: the administrators' correction, else the package."""
+
+    def working(day: datetime.date) -> bool:
+        return corrected[day] if day in corrected else _package_says(day)
+
+    return working
+
+
 def is_working_day(day: datetime.date, county=None) -> bool:
-    corrected = overrides(day, day, county)
-    return corrected[day] if day in corrected else _package_says(day)
+    return _judge(overrides(day, day, county))(day)
 
 
 def add_working_days(start: datetime.date, days: int, county=None) -> datetime.date:
     """The working day `days` working days after `start`; with 0, `start` itself if it is a
     working day, else the next one."""
-    corrected = overrides(start, start + datetime.timedelta(days=_HORIZON_DAYS + days * 3), county)
-
-    def working(day: datetime.date) -> bool:
-        return corrected[day] if day in corrected else _package_says(day)
+    end = start + datetime.timedelta(days=_HORIZON_DAYS + days * 3)
+    working = _judge(overrides(start, end, county))
 
     day, remaining = start, days
     if remaining == 0:
@@ -64,10 +70,8 @@ def add_working_days(start: datetime.date, days: int, county=None) -> datetime.d
 
 def subtract_working_days(end: datetime.date, days: int, county=None) -> datetime.date:
     """The working day `days` working days before `end` (for reminders)."""
-    corrected = overrides(end - datetime.timedelta(days=_HORIZON_DAYS + days * 3), end, county)
-
-    def working(day: datetime.date) -> bool:
-        return corrected[day] if day in corrected else _package_says(day)
+    start = end - datetime.timedelta(days=_HORIZON_DAYS + days * 3)
+    working = _judge(overrides(start, end, county))
 
     day, remaining = end, days
     while remaining:

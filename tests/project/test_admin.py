@@ -84,6 +84,9 @@ def test_admin_shows_numbers_masked_only(staff_client, world):
         assert student.id_number not in html
         assert student.student_no not in html
         assert guardian.phone not in html
-    assert "139****5678" in staff_client.get(
-        reverse("admin:cases_student_change", args=[student.pk])
-    ).content.decode()
+    assert (
+        "139****5678"
+        in staff_client.get(
+            reverse("admin:cases_student_change", args=[student.pk])
+        ).content.decode()
+    )

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from cases import audit, selectors
-from cases.access import may_open_case_for
+from cases.access import may_open_case_for, may_take
 from cases.masking import mask_id_number, mask_phone, mask_student_no
 from cases.models import AccessAction, Case, DropoutReason, RiskFlag, Step
 from cases.steps import may_record_contact, step_options
@@ -81,7 +81,11 @@ class _CaseFormView(FormView):
         if not request.user.is_authenticated:
             return login_required(lambda r: None)(request)
         self.case = case_in_reach(request, kwargs["pk"])
+        self.check_access(**kwargs)  # before any form is read: 403 for GET and POST alike
         return super().dispatch(request, *args, **kwargs)
+
+    def check_access(self, **kwargs) -> None:
+        """Raise PermissionDenied (or Http404) when this user may not use this page at all."""
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "case": self.case}
@@ -100,30 +104,23 @@ class _CaseFormView(FormView):
 class StepView(_CaseFormView):
     template_name = "workflows/step_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if kwargs["step"] not in STEP_FORMS:
+    def check_access(self, *, step: str, **kwargs) -> None:
+        if step not in STEP_FORMS:
             raise Http404
-        self.step = kwargs["step"]
-        return super().dispatch(request, *args, **kwargs)
+        self.step = step
+        if not may_take(self.request.user, self.case, step):
+            raise PermissionDenied
 
     def get(self, request, *args, **kwargs):
         options = {option.step: option for option in step_options(self.case, request.user)}
         option = options.get(self.step)
-        if option is None:
-            if not self.case.is_open or self._permitted_elsewhere():
-                messages.warning(request, self._not_now_message())
-                return redirect("work:case_detail", self.case.pk)
-            raise PermissionDenied
+        if option is None:  # the role may take it, but not from this stage (a stale link)
+            messages.warning(request, self._not_now_message())
+            return redirect("work:case_detail", self.case.pk)
         if option.blocked_by:
             messages.warning(request, option.blocked_by)
             return redirect("work:case_detail", self.case.pk)
         return super().get(request, *args, **kwargs)
-
-    def _permitted_elsewhere(self) -> bool:
-        """Whether the user could take this step from another stage (a stale link)."""
-        from cases.access import may_take
-
-        return may_take(self.request.user, self.case, self.step)
 
     def _not_now_message(self) -> str:
         return str(errors.NOT_ALLOWED) % {
@@ -160,10 +157,9 @@ class ContactView(_CaseFormView):
     template_name = "workflows/contact_form.html"
     form_class = ContactForm
 
-    def get(self, request, *args, **kwargs):
-        if not may_record_contact(self.case, request.user):
+    def check_access(self, **kwargs) -> None:
+        if not may_record_contact(self.case, self.request.user):
             raise PermissionDenied
-        return super().get(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "case": self.case, "user": self.request.user}
@@ -219,14 +215,11 @@ class UnmaskView(_CaseFormView):
     template_name = "workflows/unmask.html"
     form_class = UnmaskForm
 
-    def get(self, request, *args, **kwargs):
-        if not request.user.has_perm(UNMASK_PERMISSION):
-            raise PermissionDenied
-        return super().get(request, *args, **kwargs)
-
-    def form_valid(self, form):
+    def check_access(self, **kwargs) -> None:
         if not self.request.user.has_perm(UNMASK_PERMISSION):
             raise PermissionDenied
+
+    def form_valid(self, form):
         audit.access_record(
             user=self.request.user,
             case=self.case,
