@@ -52,17 +52,22 @@ STEP_ROLES: dict[str, frozenset[str]] = {
 }
 
 
+# role -> the fields of a case whose unit the role's unit must contain to reach it (the same
+# table filters lists in cases.selectors)
+CASE_ANCHORS: dict[str, tuple[str, ...]] = {
+    Role.HOMEROOM_TEACHER: ("klass",),
+    Role.SUBJECT_TEACHER: ("klass",),
+    Role.SCHOOL_OFFICER: ("school",),
+    Role.TOWNSHIP_OFFICIAL: ("township",),
+    Role.VILLAGE_CADRE: ("village",),
+    Role.DISTRICT_SUPERVISOR: ("school", "township"),
+    Role.COUNTY_SUPERVISOR: ("school", "township"),
+}
+
+
 def _anchors(role: str, case) -> tuple:
     """The units of a case that a role must contain to reach it."""
-    if role in (Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER):
-        return (case.klass,)
-    if role == Role.SCHOOL_OFFICER:
-        return (case.school,)
-    if role == Role.TOWNSHIP_OFFICIAL:
-        return (case.township,)
-    if role == Role.VILLAGE_CADRE:
-        return (case.village,)
-    return (case.school, case.township)
+    return tuple(getattr(case, field) for field in CASE_ANCHORS[role])
 
 
 @dataclasses.dataclass(frozen=True)

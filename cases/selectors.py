@@ -8,19 +8,10 @@ their township or village, supervisors their whole subtree; and any case they ow
 from django.db.models import Count, Q, QuerySet
 
 from . import clock
-from .access import grants_of
+from .access import CASE_ANCHORS, grants_of
 from .models import Case, CaseUserObjectPermission, Role, Stage, Student, Unit, UnitKind
 
 # role -> the case fields (units) whose path must lie under the role's unit
-_CASE_ANCHORS = {
-    Role.HOMEROOM_TEACHER: ("klass",),
-    Role.SUBJECT_TEACHER: ("klass",),
-    Role.SCHOOL_OFFICER: ("school",),
-    Role.TOWNSHIP_OFFICIAL: ("township",),
-    Role.VILLAGE_CADRE: ("village",),
-    Role.DISTRICT_SUPERVISOR: ("school", "township"),
-    Role.COUNTY_SUPERVISOR: ("school", "township"),
-}
 _STUDENT_ANCHORS = {
     Role.HOMEROOM_TEACHER: ("klass",),
     Role.SUBJECT_TEACHER: ("klass",),
@@ -53,7 +44,7 @@ def _with_related(queryset: QuerySet[Case]) -> QuerySet[Case]:
 
 def cases_in_reach(user, *, roles=None) -> QuerySet[Case]:
     """Cases the user may see. With `roles`, only those reached through these roles."""
-    reach = _reach(user, _CASE_ANCHORS, roles)
+    reach = _reach(user, CASE_ANCHORS, roles)
     if roles is None and user.is_authenticated:
         reach |= Q(
             pk__in=CaseUserObjectPermission.objects.filter(

@@ -15,7 +15,7 @@ from cases.models import Case, Role, Stage, Unit, UnitKind
 
 from ..models import AlertKind, DeadlineAlert
 
-OPEN_STAGES = [(value, label) for value, label in Stage.choices if value != Stage.CLOSED]
+OPEN_STAGE_CHOICES = [(value, label) for value, label in Stage.choices if value != Stage.CLOSED]
 
 
 def days_left(case: Case) -> int | None:
@@ -152,7 +152,7 @@ def _owners(request):
 
 
 class CaseFilter(django_filters.FilterSet):
-    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=OPEN_STAGES)
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=OPEN_STAGE_CHOICES)
     school = django_filters.ModelChoiceFilter(label=_("School"), queryset=_units(UnitKind.SCHOOL))
     township = django_filters.ModelChoiceFilter(
         label=_("Township"), queryset=_units(UnitKind.TOWNSHIP)
