@@ -330,11 +330,17 @@ def case_reassign(*, case: Case, by, owner, note: str) -> Case:
         raise GuardFailed(errors.OWNER_OUT_OF_REACH)
     previous_owner = locked.owner
     locked.owner = owner
-    _save(locked, by=by, step=Step.REASSIGN, note=note)
-    grants.owner_changed(locked, previous_owner=previous_owner)
-    event = _record_event(locked, by=by, step=Step.REASSIGN, from_stage=locked.stage, note=note)
-    _tell_new_owner(locked, event, previous_owner=previous_owner)
+    _record_stage_kept(locked, by=by, step=Step.REASSIGN, note=note, previous_owner=previous_owner)
     return locked
+
+
+def _record_stage_kept(case: Case, *, by, step: str, note: str, previous_owner) -> None:
+    """Save a change that keeps the stage (owner, township): history row, grants, event, and
+    the new owner's message, as every step does."""
+    _save(case, by=by, step=step, note=note)
+    grants.owner_changed(case, previous_owner=previous_owner)
+    event = _record_event(case, by=by, step=step, from_stage=case.stage, note=note)
+    _tell_new_owner(case, event, previous_owner=previous_owner)
 
 
 @transaction.atomic
@@ -349,11 +355,13 @@ def cases_of_departed_owner_reassign(*, user, by) -> int:
             continue
         previous_owner = locked.owner
         locked.owner = routing.owner_for(locked.stage, locked)
-        note = str(errors.OWNER_LEFT)
-        _save(locked, by=by, step=Step.REASSIGN, note=note)
-        grants.owner_changed(locked, previous_owner=previous_owner)
-        event = _record_event(locked, by=by, step=Step.REASSIGN, from_stage=locked.stage, note=note)
-        _tell_new_owner(locked, event, previous_owner=previous_owner)
+        _record_stage_kept(
+            locked,
+            by=by,
+            step=Step.REASSIGN,
+            note=str(errors.OWNER_LEFT),
+            previous_owner=previous_owner,
+        )
         moved += 1
     return moved
 
@@ -377,10 +385,7 @@ def case_hand_over(*, case: Case, by, township, note: str) -> Case:
     locked.township, locked.village = township, None
     if locked.stage in (Stage.TOWNSHIP_PERSUASION, Stage.LEGAL_ENFORCEMENT):
         locked.owner = routing.owner_for(locked.stage, locked)
-    _save(locked, by=by, step=Step.HAND_OVER, note=note)
-    grants.owner_changed(locked, previous_owner=previous_owner)
-    event = _record_event(locked, by=by, step=Step.HAND_OVER, from_stage=locked.stage, note=note)
-    _tell_new_owner(locked, event, previous_owner=previous_owner)
+    _record_stage_kept(locked, by=by, step=Step.HAND_OVER, note=note, previous_owner=previous_owner)
     return locked
 
 
