@@ -93,5 +93,11 @@ def stage_clock(case: Case, stage: str, *, calendar_days: int | None = None) -> 
         remind_at = max(
             datetime.datetime.combine(remind_on, REMIND_AT, tzinfo=clock.TZ), clock.now()
         )
-    version = policy.history.latest().history_id if policy.pk else None
+    # A policy loaded without history (loaddata, raw SQL) has no version: record none rather
+    # than fail the step.
+    version = (
+        policy.history.order_by("-history_id").values_list("history_id", flat=True).first()
+        if policy.pk
+        else None
+    )
     return StageClock(clock.end_of_day(due), remind_at, version)
