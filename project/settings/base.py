@@ -10,7 +10,42 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 
+# --- secrets: every one the code reads, declared here once ---
+# {setting: (environment variable, development value)}. Each is read from the environment here;
+# `production` refuses to start while any is empty and names its variable; `local` and `test`
+# fall back to the development value, which is NOT secret and never used in production.
+SECRETS = {
+    "SECRET_KEY": ("DJANGO_SECRET_KEY", "development-only-not-secret"),
+    # Fernet keys of the encrypted identity and phone numbers (cases/crypto.py), newest first.
+    "FIELD_ENCRYPTION_KEYS": (
+        "FIELD_ENCRYPTION_KEYS",
+        ["Zm9yLWRldmVsb3BtZW50LW9ubHktbm90LXNlY3JldCE="],
+    ),
+    # HMAC key of the digests that find a number without decrypting it (cases/crypto.py).
+    "FIELD_DIGEST_KEY": ("FIELD_DIGEST_KEY", "development-only-not-secret"),
+    # HMAC key of each case's event chain (cases/chain.py), kept outside the database.
+    "AUDIT_CHAIN_KEY": ("AUDIT_CHAIN_KEY", "development-audit-chain-not-secret"),
+}
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_DIGEST_KEY = env("FIELD_DIGEST_KEY", default="")
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
+
+
+def development_secrets(namespace: dict) -> dict:
+    """The development value of each secret the environment left empty (local and test only)."""
+    return {
+        setting: development
+        for setting, (_variable, development) in SECRETS.items()
+        if not namespace.get(setting)
+    }
+
+
+def missing_secrets(namespace: dict) -> list[str]:
+    """The environment variables of the secrets left empty, for production's refusal."""
+    return [variable for setting, (variable, _dev) in SECRETS.items() if not namespace.get(setting)]
+
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 
@@ -24,6 +59,7 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "django_filters",
+    "django_celery_beat",
     "viewflow",
     "simple_history",
     "cases",
@@ -124,8 +160,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "project" / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "var" / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # Anonymous permission checks in guardian need no anonymous user row.
 ANONYMOUS_USER_NAME = None
@@ -156,10 +195,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 3,  # a web request handing over a row must not hang on Redis
     "visibility_timeout": 7200,  # above the longest retry countdown: no retry handed out twice
 }
-CELERY_BEAT_SCHEDULE = {
-    "deliver-due-notifications": {"task": "notifications.tasks.deliver_due", "schedule": 60.0},
-    "sweep-deadlines": {"task": "workflows.tasks.sweep_deadlines", "schedule": 600.0},
-}
+# The schedule is rows in the database (django-celery-beat), seen and changed in the admin; the
+# data migrations of `notifications` and `workflows` create the delivery retries and the sweep.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 NOTIFICATIONS_DELIVERY = env(
     "NOTIFICATIONS_DELIVERY", default="celery" if _BROKER_FROM_ENV else "inline"

@@ -1,28 +1,25 @@
-"""Production: every secret from the environment; refuses to start without one."""
+"""Production: every secret from the environment; refuses to start naming what is missing."""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403 - settings modules extend the base namespace
-from .base import env
+from .base import env, missing_secrets
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
-
-# Keys of the encrypted identity and phone numbers (cases/crypto.py): newest first.
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
-FIELD_DIGEST_KEY = env("FIELD_DIGEST_KEY", default="")
-if not FIELD_ENCRYPTION_KEYS or not FIELD_DIGEST_KEY:
+if missing := missing_secrets(vars()):
     raise ImproperlyConfigured(
-        "FIELD_ENCRYPTION_KEYS and FIELD_DIGEST_KEY must be set in production."
+        f"Production needs these environment variables set: {', '.join(missing)}."
     )
 
 DEBUG = False
+# No defaults: environ names the variable when one is missing.
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+SITE_URL = env("SITE_URL")  # links in e-mail, SMS and group robots must reach this server
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# A load balancer's health check speaks plain HTTP to the application server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
@@ -31,6 +28,24 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Behind the load balancer, the client's address for login throttling.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1)
+
+# Static files: hashed names and compressed copies from `collectstatic`, served by whitenoise
+# (straight after the security headers) with far-future cache headers.
+MIDDLEWARE = [
+    MIDDLEWARE[0],  # noqa: F405 - from base: SecurityMiddleware
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[1:],  # noqa: F405
+]
+# collectstatic without viewflow's stray node_modules copy of its font CSS, whose references
+# point at files the package does not ship (hashing refuses them).
+INSTALLED_APPS = [
+    "project.apps.StaticFilesConfig" if app == "django.contrib.staticfiles" else app
+    for app in INSTALLED_APPS  # noqa: F405 - from base
+]
+STORAGES = {
+    **STORAGES,  # noqa: F405 - from base
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -3,9 +3,8 @@
 import os
 
 from .base import *  # noqa: F403 - settings modules extend the base namespace
-from .base import BASE_DIR, database_from_env, env
+from .base import BASE_DIR, database_from_env, development_secrets, env
 
-SECRET_KEY = "test-only-not-secret"  # noqa: S105 - tests only
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 DATABASES = {"default": database_from_env(f"sqlite:///{BASE_DIR / 'var' / 'test.sqlite3'}")}
@@ -22,9 +21,4 @@ WECOM_WEBHOOK_URL = env("TEST_WECOM_WEBHOOK_URL", default="")  # never a real ro
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
 
-# Development keys for identity and phone numbers: NOT secret, never used in production.
-FIELD_ENCRYPTION_KEYS = env.list(
-    "FIELD_ENCRYPTION_KEYS", default=["Zm9yLWRldmVsb3BtZW50LW9ubHktbm90LXNlY3JldCE="]
-)
-FIELD_DIGEST_KEY = env("FIELD_DIGEST_KEY", default="development-only-not-secret")
-AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="development-audit-chain-not-secret")
+vars().update(development_secrets(vars()))

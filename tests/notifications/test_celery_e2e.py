@@ -14,16 +14,15 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
-from django.db import connection
 
 from notifications.models import InboxItem, Message, Status
 from notifications.services import notify, notify_group
 from project.celery import app as celery_app
 
+from ..databases import database_url
 from .fakes import FakeWeCom
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -35,19 +34,6 @@ def redis_reachable(url: str) -> bool:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
     except redis.RedisError:
         return False
-
-
-def database_url() -> str:
-    """The test database (not the configured one) as a URL for the worker process."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{db['NAME']}"
-    credentials = quote(db["USER"] or "")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"])
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or 5432
-    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
 
 
 def start_worker(broker: str, webhook: str, log) -> subprocess.Popen:

@@ -213,6 +213,17 @@ def own_item(side: "Side", persona: str) -> str:
 
 
 KNOWN: dict[str, tuple[Variant, ...]] = {
+    # The health check answers anyone, signed in or not, with "ok" alone (tests/project).
+    "healthz": (
+        Variant(
+            "",
+            page("healthz"),
+            table(GET=OK, POST=NO_METHOD),
+            objects=False,
+            methods=(GET, POST),
+            anonymous=lambda method: OK if method == GET else NO_METHOD,
+        ),
+    ),
     "login": (
         Variant(
             "",
@@ -547,6 +558,22 @@ def _admin_objects(side: Side) -> None:
     AccessAttempt.objects.create(**axes, get_data="", post_data="", failures_since_start=1)
     AccessFailureLog.objects.create(**axes)
     AxesAccessLog.objects.create(**axes)
+    _schedule_objects()
+
+
+def _schedule_objects() -> None:
+    """A row of each of django-celery-beat's schedule models (its data migrations' rows may
+    have gone with a transactional test's flush)."""
+    from django_celery_beat import models as beat
+
+    every_minute, _ = beat.IntervalSchedule.objects.get_or_create(every=60, period="seconds")
+    beat.CrontabSchedule.objects.get_or_create(minute="0", hour="6")
+    beat.SolarSchedule.objects.get_or_create(event="sunrise", latitude=32.5, longitude=116.5)
+    beat.ClockedSchedule.objects.get_or_create(clocked_time=clock.now())
+    beat.PeriodicTask.objects.get_or_create(
+        name="matrix",
+        defaults={"task": "notifications.tasks.deliver_due", "interval": every_minute},
+    )
 
 
 @pytest.fixture(scope="module")
