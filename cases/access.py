@@ -2,55 +2,16 @@
 
 A role reaches a case when the unit the role is held over contains the case's anchor for that
 role: the class for teachers, the school for its officer, the residence township or village for
-township staff, and either for supervisors of a subtree. The FSM transitions on `Case` ask
-`may(step)` for permission; services must call `has_transition_perm` before running one.
+township staff, and either for supervisors of a subtree. Which roles may take a step is the
+ladder's table (`cases.ladder.RULES`); the services ask `may_take` once, before anything else.
 """
 
 import dataclasses
-from collections.abc import Callable
 
+from .ladder import OWNER, RULES, Step
+from .models.case import Case
 from .models.grants import CaseUserObjectPermission, UnitUserObjectPermission
 from .models.units import Role
-
-OWNER = "owner"  # pseudo-role: the case's current owner (e.g. the 一帮一 tutor)
-
-# step -> roles that may take it. Steps are the `Step` values of cases.models.case.
-STEP_ROLES: dict[str, frozenset[str]] = {
-    "open": frozenset({Role.HOMEROOM_TEACHER, Role.SCHOOL_OFFICER}),
-    "report": frozenset({Role.HOMEROOM_TEACHER, Role.SCHOOL_OFFICER}),
-    "dismiss": frozenset({Role.SCHOOL_OFFICER}),
-    "start_home_visit": frozenset({Role.SCHOOL_OFFICER}),
-    "escalate": frozenset({Role.HOMEROOM_TEACHER, Role.SCHOOL_OFFICER}),
-    "order_enforcement": frozenset({Role.TOWNSHIP_OFFICIAL}),
-    "mark_returned": frozenset(
-        {Role.HOMEROOM_TEACHER, Role.SCHOOL_OFFICER, Role.TOWNSHIP_OFFICIAL}
-    ),
-    "start_followup": frozenset({Role.HOMEROOM_TEACHER, Role.SCHOOL_OFFICER}),
-    "close": frozenset({Role.SCHOOL_OFFICER}),
-    "close_verified": frozenset({Role.SCHOOL_OFFICER}),
-    "relapse": frozenset({Role.HOMEROOM_TEACHER, Role.SCHOOL_OFFICER, OWNER}),
-    "override": frozenset({Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR}),
-    "reassign": frozenset({Role.SCHOOL_OFFICER, Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR}),
-    "hand_over": frozenset(
-        {
-            Role.SCHOOL_OFFICER,
-            Role.TOWNSHIP_OFFICIAL,
-            Role.DISTRICT_SUPERVISOR,
-            Role.COUNTY_SUPERVISOR,
-        }
-    ),
-    "record_contact": frozenset(
-        {
-            Role.HOMEROOM_TEACHER,
-            Role.SUBJECT_TEACHER,
-            Role.SCHOOL_OFFICER,
-            Role.TOWNSHIP_OFFICIAL,
-            Role.VILLAGE_CADRE,
-            OWNER,
-        }
-    ),
-}
-
 
 # role -> the fields of a case whose unit the role's unit must contain to reach it (the same
 # table filters lists in cases.selectors)
@@ -120,23 +81,13 @@ def roles_on(user, case) -> set[str]:
 
 
 def may_take(user, case, step: str) -> bool:
-    return bool(roles_on(user, case) & STEP_ROLES[step])
-
-
-def may(step: str) -> Callable:
-    """The `permission=` callable for an FSM transition."""
-
-    def check(case, user) -> bool:
-        return may_take(user, case, step)
-
-    check.__name__ = f"may_{step}"
-    return check
+    """Whether a role (or ownership) through which `user` reaches `case` may take `step`, by the
+    ladder's table; whether the step is possible from the case's stage is the FSM's question."""
+    return bool(roles_on(user, case) & RULES[step].roles)
 
 
 def may_open_case_for(user, student) -> bool:
     """Whether `user` may open a case for `student` (the case does not exist yet)."""
-    from .models import Case
-
     draft = Case(
         student=student,
         school=student.school,
@@ -144,4 +95,4 @@ def may_open_case_for(user, student) -> bool:
         township=student.residence_township,
         village=student.residence_village,
     )
-    return may_take(user, draft, "open")
+    return may_take(user, draft, Step.OPEN)

@@ -13,7 +13,6 @@ from .models import (
     Contact,
     Guardian,
     StaffPhone,
-    StaffRole,
     Student,
     Unit,
 )
@@ -87,22 +86,6 @@ class StudentAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # students come from the registry import, with their numbers
-
-
-@admin.register(StaffRole)
-class StaffRoleAdmin(SimpleHistoryAdmin):
-    """A role can end (a teacher leaves): deleting it one by one revokes its grant; the bulk
-    delete action is off because it would skip that. History keeps the record."""
-
-    list_display = ["user", "role", "unit"]
-    list_filter = ["role"]
-    search_fields = ["user__username", "user__first_name", "unit__name"]
-    autocomplete_fields = ["unit"]
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
 
 class CaseEventInline(ReadOnlyMixin, admin.TabularInline):

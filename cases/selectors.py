@@ -5,11 +5,16 @@ teachers their classes, a school officer the school, township staff the students
 their township or village, supervisors their whole subtree; and any case they own or tutor.
 """
 
+import contextlib
+
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 
-from . import clock
+from . import clock, crypto
 from .access import CASE_ANCHORS, grants_of
+from .ladder import REPORTS_QUEUE_ROLES, SUPERVISOR_ROLES, TOWNSHIP_QUEUE_ROLES
 from .models import Case, CaseUserObjectPermission, Role, Stage, Student, Unit, UnitKind
+from .validators import normalize_student_no
 
 # role -> the case fields (units) whose path must lie under the role's unit
 _STUDENT_ANCHORS = {
@@ -21,7 +26,6 @@ _STUDENT_ANCHORS = {
     Role.DISTRICT_SUPERVISOR: ("school", "residence_township"),
     Role.COUNTY_SUPERVISOR: ("school", "residence_township"),
 }
-SUPERVISOR_ROLES = frozenset({Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR})
 
 
 def roles_of(user) -> set[str]:
@@ -60,6 +64,29 @@ def students_in_reach(user) -> QuerySet[Student]:
     )
 
 
+def students_matching(user, query: str) -> QuerySet[Student]:
+    """Students in reach by class, whose name contains `query` or whose registry number it is
+    (found by its keyed digest: the number itself is never compared in the clear)."""
+    students = students_in_reach(user).order_by("klass__path", "name")
+    query = query.strip()
+    if not query:
+        return students
+    condition = Q(name__contains=query)
+    with contextlib.suppress(ValidationError):  # not a registry number: a name
+        condition |= Q(student_no_digest=crypto.digest(normalize_student_no(query)))
+    return students.filter(condition)
+
+
+def open_cases_of(user, students) -> dict[int, int]:
+    """{student id: open case id} for those of `students` with an open case in the user's reach."""
+    return dict(
+        cases_in_reach(user)
+        .filter(student__in=[student.pk for student in students])
+        .exclude(stage=Stage.CLOSED)
+        .values_list("student_id", "pk")
+    )
+
+
 def my_work(user) -> QuerySet[Case]:
     """Open cases the user owns, soonest deadline first."""
     return _with_related(Case.objects.filter(owner=user).exclude(stage=Stage.CLOSED)).order_by(
@@ -69,12 +96,12 @@ def my_work(user) -> QuerySet[Case]:
 
 def incoming_reports(user) -> QuerySet[Case]:
     """Reports waiting for a school officer to confirm or dismiss."""
-    return cases_in_reach(user, roles={Role.SCHOOL_OFFICER}).filter(stage=Stage.REPORTED)
+    return cases_in_reach(user, roles=REPORTS_QUEUE_ROLES).filter(stage=Stage.REPORTED)
 
 
 def township_queue(user) -> QuerySet[Case]:
     """Cases escalated to the township where the student lives."""
-    return cases_in_reach(user, roles={Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE}).filter(
+    return cases_in_reach(user, roles=TOWNSHIP_QUEUE_ROLES).filter(
         stage__in=[Stage.TOWNSHIP_PERSUASION, Stage.LEGAL_ENFORCEMENT]
     )
 

@@ -7,10 +7,8 @@ import dataclasses
 from django_fsm import Transition
 
 from .access import may_take
-from .models import Case, Step
-
-# Steps that are not transitions of the FSM: they never change the stage.
-RECORD_CONTACT = "record_contact"
+from .ladder import RECORD_CONTACT, Step
+from .models import Case
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,7 +28,7 @@ def step_options(case: Case, user) -> list[StepOption]:
         return []
     options = {}
     for transition in _transitions_from(case):
-        if not transition.has_perm(case, user):
+        if not may_take(user, case, transition.name):
             continue
         blocked = next(
             (

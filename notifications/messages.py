@@ -1,7 +1,8 @@
 """The message templates: a registry from template key to title and body, and their rendering.
 
-To add a message, add one `MessageTemplate` to `TEMPLATES`: its `keys` are the only context
-keys a caller may pass (notify() refuses others, so a child's name or a phone number cannot
+To add a message, `register()` one `MessageTemplate` under its key (an app does it when it is
+ready; `workflows` registers the case messages): its `keys` are the only context keys a caller
+may pass (notify() refuses others, so a child's name or a phone number cannot
 slip into the outbox), and its texts are `str.format` strings with English msgids, translated
 through gettext. Texts are rendered at delivery time in NOTIFICATIONS_LANGUAGE (Chinese by
 default), since the sender's own language choice says nothing about the recipient's.
@@ -19,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 UNKNOWN_TEMPLATE = "Unknown notification template: %(key)s"
+DUPLICATE_TEMPLATE = "Another notification template is registered as %(key)s."
 WRONG_KEYS = "Template %(key)s takes exactly the context keys %(expected)s; got %(got)s."
 NOT_JSON = "Context value for %(name)s is a %(type)s; only text, numbers and datetimes fit."
 SENSITIVE_NUMBER = (
@@ -28,8 +30,10 @@ SENSITIVE_NUMBER = (
 
 #: Runs of 11 or more digits (a mobile number, an identity number) or the 17 digits + X form.
 _SENSITIVE = re.compile(r"\d{11,}|\d{17}[Xx]")
-_CASE_KEYS = frozenset({"case_label", "stage", "deadline", "url"})
-_DATETIME_KEYS = frozenset({"deadline"})
+
+
+OPEN_LINK = _("Open")
+NO_DEADLINE = _("no deadline")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,50 +44,20 @@ class MessageTemplate:
 
     title: Promise
     body: Promise
-    keys: frozenset[str]
-    sms_params: tuple[str, ...] = ("case_label", "stage", "deadline")
+    keys: frozenset[str]  # the context keys; "url", when present, is the message's link
+    sms_params: tuple[str, ...] = ()
+    datetime_keys: frozenset[str] = frozenset()  # shown as local date and time
+    link_text: Promise = OPEN_LINK
 
 
-TEMPLATES: dict[str, MessageTemplate] = {
-    "case_assigned": MessageTemplate(
-        title=_("New case for you: {case_label}"),
-        body=_("You now own {case_label} at the stage “{stage}”. Deadline: {deadline}."),
-        keys=_CASE_KEYS,
-    ),
-    "case_reminder": MessageTemplate(
-        title=_("Reminder: {case_label} is due {deadline}"),
-        body=_("{case_label} at the stage “{stage}” is due {deadline}."),
-        keys=_CASE_KEYS,
-    ),
-    "case_overdue": MessageTemplate(
-        title=_("Overdue: {case_label}"),
-        body=_(
-            "{case_label} at the stage “{stage}” is {days_overdue} days overdue "
-            "(deadline {deadline})."
-        ),
-        keys=_CASE_KEYS | {"days_overdue"},
-        sms_params=("case_label", "stage", "days_overdue"),
-    ),
-    "case_overdue_supervisor": MessageTemplate(
-        title=_("Overdue in your area: {case_label}"),
-        body=_(
-            "{case_label} at the stage “{stage}”, owned by {owner_name}, is {days_overdue} days "
-            "overdue (deadline {deadline})."
-        ),
-        keys=_CASE_KEYS | {"days_overdue", "owner_name"},
-        sms_params=("case_label", "stage", "days_overdue"),
-    ),
-    "case_escalated": MessageTemplate(
-        title=_("Case escalated: {case_label}"),
-        body=_(
-            "{case_label} was escalated automatically to the stage “{stage}”. Deadline: {deadline}."
-        ),
-        keys=_CASE_KEYS,
-    ),
-}
+TEMPLATES: dict[str, MessageTemplate] = {}
 
-OPEN_LINK = _("Open the case")
-NO_DEADLINE = _("no deadline")
+
+def register(key: str, template: MessageTemplate) -> None:
+    """Add a message; the apps that send messages register theirs when they are ready."""
+    if TEMPLATES.get(key, template) != template:
+        raise ValueError(DUPLICATE_TEMPLATE % {"key": key})
+    TEMPLATES[key] = template
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,7 +119,7 @@ def render(template_key: str, context: Mapping[str, Any]) -> Rendered:
     """Title, body, links and SMS parameters of a stored message, in NOTIFICATIONS_LANGUAGE."""
     template = get_template(template_key)
     with translation.override(settings.NOTIFICATIONS_LANGUAGE):
-        values = {name: _display(name, context.get(name)) for name in template.keys}
+        values = {name: _display(template, name, context.get(name)) for name in template.keys}
         path = str(context.get("url") or "")
         return Rendered(
             title=str(template.title).format(**values),
@@ -153,12 +127,12 @@ def render(template_key: str, context: Mapping[str, Any]) -> Rendered:
             path=path,
             absolute_url=absolute(path),
             sms_params=[values[name] for name in template.sms_params],
-            link_text=str(OPEN_LINK),
+            link_text=str(template.link_text),
         )
 
 
-def _display(name: str, value: Any) -> str:
-    if name in _DATETIME_KEYS:
+def _display(template: MessageTemplate, name: str, value: Any) -> str:
+    if name in template.datetime_keys:
         if not value:
             return str(NO_DEADLINE)
         moment = datetime.datetime.fromisoformat(value)

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import delivery
+from .channels import get as channel_named
 from .messages import clean_context
 from .models import Channel, InboxItem, Message, RecipientSettings, Status
 
@@ -62,14 +63,25 @@ def notify(
 
 
 @transaction.atomic
-def notify_group(*, template_key: str, context: Mapping[str, Any], dedup_key: str) -> list[Message]:
-    """The same for group robots (WeCom, NOTIFICATIONS_GROUP_CHANNELS), no recipient user."""
+def notify_group(
+    *,
+    template_key: str,
+    context: Mapping[str, Any],
+    dedup_key: str,
+    if_configured: bool = False,
+) -> list[Message]:
+    """The same for group robots (WeCom, NOTIFICATIONS_GROUP_CHANNELS), no recipient user.
+    A group channel without its webhook gets a row that is then skipped, so the admin sees why
+    nothing went out; with `if_configured` (a periodic job) it gets no row at all."""
+    names = _checked(settings.NOTIFICATIONS_GROUP_CHANNELS, GROUP_CHANNELS)
+    if if_configured:
+        names = [name for name in names if channel_named(name).configured()]
     return _write(
         recipient=None,
         template_key=template_key,
         context=context,
         dedup_key=dedup_key,
-        channels=_checked(settings.NOTIFICATIONS_GROUP_CHANNELS, GROUP_CHANNELS),
+        channels=names,
     )
 
 

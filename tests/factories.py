@@ -95,12 +95,20 @@ class ClassFactory(UnitFactory):
 
 
 class StaffRoleFactory(factory.django.DjangoModelFactory):
+    """Through the service, as the admin and the roster do: the grant comes with the role."""
+
     class Meta:
         model = StaffRole
 
     user = factory.SubFactory(UserFactory)
     role = Role.HOMEROOM_TEACHER
     unit = factory.SubFactory(ClassFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from workflows.services import staff_role_save
+
+        return staff_role_save(staff_role=model_class(*args, **kwargs))
 
 
 class StudentFactory(factory.django.DjangoModelFactory):
@@ -139,6 +147,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
     student = factory.SubFactory(StudentFactory)
     stage = Stage.IDENTIFIED
+    county = factory.LazyAttribute(lambda o: o.student.school.ancestor(UnitKind.COUNTY))
     school = factory.LazyAttribute(lambda o: o.student.school)
     klass = factory.LazyAttribute(lambda o: o.student.klass)
     township = factory.LazyAttribute(lambda o: o.student.residence_township)

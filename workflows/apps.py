@@ -9,8 +9,6 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Workflows")
 
     def ready(self) -> None:
-        from cases.signals import staff_role_ended
+        from .messages import register_case_messages
 
-        from .handlers import reassign_cases_of_departed_owner
-
-        staff_role_ended.connect(reassign_cases_of_departed_owner, dispatch_uid="departed-owner")
+        register_case_messages()

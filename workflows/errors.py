@@ -1,6 +1,8 @@
 """Typed errors of the case services. Messages are module constants that tests and views reuse;
 they are translatable, Chinese by default, and never carry a name, ID or phone number."""
 
+import enum
+
 from django.utils.translation import gettext_lazy as _
 
 CONFLICT = _(
@@ -32,8 +34,19 @@ RECORD_CONTACT = _("Record contact")  # the step name in FORBIDDEN
 ORDER_DAYS_RANGE = _("The time limit of the order must be between %(low)s and %(high)s days.")
 
 
+class Outcome(enum.IntEnum):
+    """What a refusal means for the caller, as the HTTP status the pages and the API answer."""
+
+    NOT_FOUND = 404  # no such case, or not in the user's reach: no hint that it exists
+    NOT_ALLOWED = 403  # the user's roles may never take this step on this case
+    CONFLICT = 409  # the case is not where the user saw it: moved on, or the step not possible
+    GUARD_FAILED = 422  # a rule of the step is not met; the message says which
+
+
 class CaseError(Exception):
     """A step on a case was refused. `str(error)` is the message for the user."""
+
+    outcome = Outcome.GUARD_FAILED
 
     def __init__(self, message, **params) -> None:
         super().__init__(message)
@@ -47,13 +60,19 @@ class CaseError(Exception):
 class CaseConflict(CaseError):
     """Someone else moved the case since the user loaded it."""
 
+    outcome = Outcome.CONFLICT
+
 
 class StepNotAllowed(CaseError):
     """The ladder has no such step from the case's current stage."""
 
+    outcome = Outcome.CONFLICT
+
 
 class StepForbidden(CaseError):
     """The user's roles do not allow this step on this case."""
+
+    outcome = Outcome.NOT_ALLOWED
 
 
 class GuardFailed(CaseError):
@@ -62,3 +81,5 @@ class GuardFailed(CaseError):
 
 class CaseAlreadyOpen(CaseError):
     """The student already has an open case."""
+
+    outcome = Outcome.CONFLICT

@@ -1,4 +1,5 @@
-"""Forms for the steps on a case. They collect input only; the services decide.
+"""The input of each step: forms that collect and validate it; the services decide. The step
+registry (`workflows.registry`) pairs each form with its service.
 
 Every form carries the stage and the version of the case the user saw (`seen_stage`,
 `seen_version`), so that a step on a case someone else has changed meanwhile is answered with a
@@ -9,13 +10,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
+from cases import ladder as rules
+from cases.ladder import RULES, VERIFIED_CLOSURES, Step
 from cases.models import ClosureReason, ContactKind, DropoutReason, GuardianAttitude, Unit, UnitKind
-from cases.models import case as rules
-from cases.models.case import VERIFIED_CLOSURES
 from cases.selectors import staff_reaching
+from cases.staff import name_of
 from cases.validators import refuse_numbers_in_text
 
-from . import policies, routing, services
+from . import policies, routing
 from .errors import NOTE_REQUIRED
 
 
@@ -23,7 +25,7 @@ class PersonLabel:
     """Staff are listed by their names, not their usernames."""
 
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return name_of(obj)
 
 
 class PersonChoiceField(PersonLabel, forms.ModelChoiceField):
@@ -48,15 +50,15 @@ def reasons_field():
 
 
 class StepForm(forms.Form):
-    """The fields every step has: the stage the user saw and a note."""
+    """The fields every step has: the stage and version the user saw, and a note, required
+    where the ladder says the step needs a written reason."""
 
     seen_stage = forms.CharField(widget=forms.HiddenInput)
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    note_required = False
-    service = None  # the service function of the step
+    step: str = ""  # the Step this form is the input of
 
     def __init__(self, *args, case, **kwargs) -> None:
         kwargs.setdefault("initial", {})
@@ -64,16 +66,14 @@ class StepForm(forms.Form):
         kwargs["initial"].setdefault("seen_version", case.version)
         super().__init__(*args, **kwargs)
         self.case = case
-        if self.note_required:
+        if RULES[self.step].note_required:
             self.fields["note"].required = True
             self.fields["note"].error_messages["required"] = NOTE_REQUIRED
             self.fields["note"].label = _("Reason (required)")
 
-    def service_kwargs(self) -> dict:
+    def inputs(self) -> dict:
+        """The service's keyword arguments besides the case and the actor."""
         return {"note": self.cleaned_data["note"]}
-
-    def submit(self, *, by):
-        return type(self).service(case=self.case, by=by, **self.service_kwargs())
 
 
 class ReportForm(StepForm):
@@ -87,7 +87,7 @@ class ReportForm(StepForm):
     last_seen_on = forms.DateField(
         label=_("Last seen in school"), required=False, widget=date_input()
     )
-    service = services.case_report
+    step = Step.REPORT
 
     def __init__(self, *args, case, **kwargs) -> None:
         kwargs.setdefault("initial", {}).update(
@@ -100,7 +100,7 @@ class ReportForm(StepForm):
         )
         super().__init__(*args, case=case, **kwargs)
 
-    def service_kwargs(self) -> dict:
+    def inputs(self) -> dict:
         data = self.cleaned_data
         return {
             "note": data["note"],
@@ -112,16 +112,15 @@ class ReportForm(StepForm):
 
 
 class DismissForm(StepForm):
-    note_required = True
-    service = services.case_dismiss
+    step = Step.DISMISS
 
 
 class StartHomeVisitForm(StepForm):
-    service = services.case_start_home_visit
+    step = Step.START_HOME_VISIT
 
 
 class EscalateForm(StepForm):
-    service = services.case_escalate
+    step = Step.ESCALATE
 
 
 class OrderEnforcementForm(StepForm):
@@ -131,9 +130,9 @@ class OrderEnforcementForm(StepForm):
         max_value=policies.ORDER_DAYS_MAX,
         initial=10,
     )
-    service = services.case_order_enforcement
+    step = Step.ORDER_ENFORCEMENT
 
-    def service_kwargs(self) -> dict:
+    def inputs(self) -> dict:
         return {"note": self.cleaned_data["note"], "days": self.cleaned_data["days"]}
 
 
@@ -143,30 +142,30 @@ class MarkReturnedForm(StepForm):
         widget=date_input(),
         error_messages={"required": rules.has_return_date.message},
     )
-    service = services.case_mark_returned
+    step = Step.MARK_RETURNED
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["returned_on"].initial = clock.today()
 
-    def service_kwargs(self) -> dict:
+    def inputs(self) -> dict:
         return {"note": self.cleaned_data["note"], "returned_on": self.cleaned_data["returned_on"]}
 
 
 class StartFollowupForm(StepForm):
     tutor = PersonChoiceField(label=_("Tutor (一帮一)"), queryset=None)
-    service = services.case_start_followup
+    step = Step.START_FOLLOWUP
 
     def __init__(self, *args, case, **kwargs) -> None:
         super().__init__(*args, case=case, **kwargs)
         self.fields["tutor"].queryset = routing.staff_of_school(case).order_by("first_name")
 
-    def service_kwargs(self) -> dict:
+    def inputs(self) -> dict:
         return {"note": self.cleaned_data["note"], "tutor": self.cleaned_data["tutor"]}
 
 
 class CloseForm(StepForm):
-    service = services.case_close
+    step = Step.CLOSE
 
 
 class CloseVerifiedForm(StepForm):
@@ -177,10 +176,9 @@ class CloseVerifiedForm(StepForm):
     receiving_school = forms.CharField(
         label=_("Receiving school (for a transfer)"), required=False, max_length=100
     )
-    note_required = True
-    service = services.case_close_verified
+    step = Step.CLOSE_VERIFIED
 
-    def service_kwargs(self) -> dict:
+    def inputs(self) -> dict:
         data = self.cleaned_data
         return {
             "note": data["note"],
@@ -190,60 +188,39 @@ class CloseVerifiedForm(StepForm):
 
 
 class RelapseForm(StepForm):
-    note_required = True
-    service = services.case_relapse
+    step = Step.RELAPSE
 
 
 class OverrideForm(StepForm):
-    note_required = True
-    service = services.case_override
+    step = Step.OVERRIDE
 
 
 class ReassignForm(StepForm):
     owner = PersonChoiceField(label=_("New owner"), queryset=None)
-    note_required = True
-    service = services.case_reassign
+    step = Step.REASSIGN
 
     def __init__(self, *args, case, **kwargs) -> None:
         super().__init__(*args, case=case, **kwargs)
         self.fields["owner"].queryset = staff_reaching(case).exclude(pk=case.owner_id)
 
-    def service_kwargs(self) -> dict:
+    def inputs(self) -> dict:
         return {"note": self.cleaned_data["note"], "owner": self.cleaned_data["owner"]}
 
 
 class HandOverForm(StepForm):
     township = forms.ModelChoiceField(label=_("New township of residence"), queryset=None)
-    note_required = True
-    service = services.case_hand_over
+    step = Step.HAND_OVER
 
     def __init__(self, *args, case, **kwargs) -> None:
         super().__init__(*args, case=case, **kwargs)
         self.fields["township"].queryset = (
-            Unit.objects.filter(kind=UnitKind.TOWNSHIP, parent=case.school.parent.parent)
+            Unit.objects.filter(kind=UnitKind.TOWNSHIP, parent=case.county_id)
             .exclude(pk=case.township_id)
             .order_by("path")
         )
 
-    def service_kwargs(self) -> dict:
+    def inputs(self) -> dict:
         return {"note": self.cleaned_data["note"], "township": self.cleaned_data["township"]}
-
-
-STEP_FORMS: dict[str, type[StepForm]] = {
-    "report": ReportForm,
-    "dismiss": DismissForm,
-    "start_home_visit": StartHomeVisitForm,
-    "escalate": EscalateForm,
-    "order_enforcement": OrderEnforcementForm,
-    "mark_returned": MarkReturnedForm,
-    "start_followup": StartFollowupForm,
-    "close": CloseForm,
-    "close_verified": CloseVerifiedForm,
-    "relapse": RelapseForm,
-    "override": OverrideForm,
-    "reassign": ReassignForm,
-    "hand_over": HandOverForm,
-}
 
 
 class ContactForm(forms.Form):
@@ -275,8 +252,8 @@ class ContactForm(forms.Form):
         self.fields["occurred_on"].initial = clock.today()
         self.fields["participants"].queryset = staff_reaching(case).exclude(pk=user.pk)
 
-    def submit(self, *, by):
-        return services.contact_record(case=self.case, by=by, **self.cleaned_data)
+    def inputs(self) -> dict:
+        return dict(self.cleaned_data)
 
 
 class OpenCaseForm(forms.Form):
@@ -297,8 +274,8 @@ class OpenCaseForm(forms.Form):
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
-    def submit(self, *, student, by):
-        return services.case_open(student=student, by=by, **self.cleaned_data)
+    def inputs(self) -> dict:
+        return dict(self.cleaned_data)
 
 
 class StudentSearchForm(forms.Form):

@@ -1,4 +1,5 @@
-"""What the engine tells people about a case: the context of a notification.
+"""What the engine tells people about a case: its messages (registered with `notifications`
+when the app is ready) and their context.
 
 Only the case's number, stage, deadline and link: never the child's name, identity number or a
 phone number, because messages also go to group chats and SMS. Labels are rendered in the
@@ -8,8 +9,65 @@ notification language, not in the language of whoever happened to take the step.
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
+from notifications.messages import MessageTemplate, register
+
+_CASE_KEYS = frozenset({"case_label", "stage", "deadline", "url"})
+
+
+def _case_message(title, body, *, more_keys=(), sms_params=("case_label", "stage", "deadline")):
+    """A message about a case: its number, stage, deadline and link, and `more_keys`;
+    `sms_params` fill the vendor's pre-approved SMS template, in order."""
+    return MessageTemplate(
+        title=title,
+        body=body,
+        keys=_CASE_KEYS | frozenset(more_keys),
+        sms_params=sms_params,
+        datetime_keys=frozenset({"deadline"}),
+        link_text=_("Open the case"),
+    )
+
+
+CASE_MESSAGES: dict[str, MessageTemplate] = {
+    "case_assigned": _case_message(
+        _("New case for you: {case_label}"),
+        _("You now own {case_label} at the stage “{stage}”. Deadline: {deadline}."),
+    ),
+    "case_reminder": _case_message(
+        _("Reminder: {case_label} is due {deadline}"),
+        _("{case_label} at the stage “{stage}” is due {deadline}."),
+    ),
+    "case_overdue": _case_message(
+        _("Overdue: {case_label}"),
+        _(
+            "{case_label} at the stage “{stage}” is {days_overdue} days overdue "
+            "(deadline {deadline})."
+        ),
+        more_keys={"days_overdue"},
+        sms_params=("case_label", "stage", "days_overdue"),
+    ),
+    "case_overdue_supervisor": _case_message(
+        _("Overdue in your area: {case_label}"),
+        _(
+            "{case_label} at the stage “{stage}”, owned by {owner_name}, is {days_overdue} days "
+            "overdue (deadline {deadline})."
+        ),
+        more_keys={"days_overdue", "owner_name"},
+        sms_params=("case_label", "stage", "days_overdue"),
+    ),
+    "case_escalated": _case_message(
+        _("Case escalated: {case_label}"),
+        _("{case_label} was escalated automatically to the stage “{stage}”. Deadline: {deadline}."),
+    ),
+}
+
+
+def register_case_messages() -> None:
+    """Called once the app is ready (workflows.apps)."""
+    for key, template in CASE_MESSAGES.items():
+        register(key, template)
 
 
 def case_context(case: Case, **extra) -> dict:

@@ -6,9 +6,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cases.ladder import TUTOR
 from cases.models import Case, Role, Stage, UnitKind
 
-TUTOR = "tutor"  # the case's 一帮一 tutor, chosen when the follow-up starts
 OWNER_ROLE_CHOICES = [*Role.choices, (TUTOR, _("Tutor (一帮一)"))]
 
 

@@ -1,44 +1,35 @@
 """Stage policies: who owns a case in each stage, how many working days they have, and what
 happens around the deadline. Per county, edited in the admin (`StagePolicy`), versioned by its
-history; where a county has no row for a stage, DOMAIN.md's defaults below apply.
+history; where a county has no row for a stage, the ladder's defaults (cases.ladder.STAGES)
+apply.
 """
 
 import dataclasses
 import datetime
 
 from cases import clock
-from cases.models import Case, Role, Stage
+from cases.ladder import STAGES
+from cases.models import Case, Stage
 
 from . import workdays
-from .models import TUTOR, StagePolicy
+from .models import StagePolicy
 
 ORDER_DAYS_MIN = 1
 ORDER_DAYS_MAX = 60
 REMIND_AT = datetime.time(8, 0)  # reminders go out at the start of a working day
 
-_DEFAULTS = {
-    # stage: (owner role, working days, reminder lead, tell when overdue, auto-escalate)
-    Stage.IDENTIFIED: (Role.HOMEROOM_TEACHER, 0, 0, Role.SCHOOL_OFFICER, False),  # 上报不过夜
-    Stage.REPORTED: (Role.SCHOOL_OFFICER, 1, 0, Role.DISTRICT_SUPERVISOR, False),
-    Stage.HOME_VISIT: (Role.HOMEROOM_TEACHER, 5, 1, Role.DISTRICT_SUPERVISOR, False),  # a week
-    Stage.TOWNSHIP_PERSUASION: (Role.TOWNSHIP_OFFICIAL, 10, 2, Role.COUNTY_SUPERVISOR, False),
-    # The order's own time limit (calendar days, as written on the notice) replaces this.
-    Stage.LEGAL_ENFORCEMENT: (Role.TOWNSHIP_OFFICIAL, 10, 2, Role.COUNTY_SUPERVISOR, False),
-    Stage.RETURNED: (Role.HOMEROOM_TEACHER, 3, 1, Role.SCHOOL_OFFICER, False),
-    Stage.TUTORING_FOLLOWUP: (TUTOR, 40, 5, Role.SCHOOL_OFFICER, False),  # 8 weeks
-}
-
 
 def default_policy(county, stage: str) -> StagePolicy:
-    owner_role, days, lead, tell, auto = _DEFAULTS[stage]
+    """The ladder's default for a stage (cases.ladder.STAGES), as an unsaved policy row."""
+    rule = STAGES[stage]
     return StagePolicy(
         county=county,
         stage=stage,
-        owner_role=owner_role,
-        working_days=days,
-        reminder_days=lead,
-        escalate_to_role=tell,
-        auto_escalate=auto,
+        owner_role=rule.owner_role,
+        working_days=rule.working_days,
+        reminder_days=rule.reminder_days,
+        escalate_to_role=rule.overdue_tells,
+        auto_escalate=rule.auto_escalate,
     )
 
 
@@ -46,22 +37,18 @@ def ensure_default_policies(county) -> int:
     """Write the default policies a county does not have yet; returns how many were added."""
     existing = set(StagePolicy.objects.filter(county=county).values_list("stage", flat=True))
     added = 0
-    for stage in _DEFAULTS:
+    for stage in STAGES:
         if stage not in existing:
             default_policy(county, stage).save()
             added += 1
     return added
 
 
-def county_of(case: Case):
-    return case.school.parent.parent
-
-
 def policy_for(case: Case, stage: str) -> StagePolicy | None:
     """The county's policy for a stage, or the default (unsaved); None for a closed case."""
     if stage == Stage.CLOSED:
         return None
-    county = county_of(case)
+    county = case.county
     return StagePolicy.objects.filter(county=county, stage=stage).first() or default_policy(
         county, stage
     )
@@ -82,7 +69,7 @@ def stage_clock(case: Case, stage: str, *, calendar_days: int | None = None) -> 
     policy = policy_for(case, stage)
     if policy is None:
         return StageClock(None, None, None)
-    county, today = county_of(case), clock.today()
+    county, today = case.county, clock.today()
     if calendar_days is not None:
         due = today + datetime.timedelta(days=calendar_days)
     else:

@@ -7,9 +7,9 @@ goes up to whoever supervises that unit, so that a gap in the staff list never s
 
 from django.contrib.auth import get_user_model
 
+from cases.ladder import TUTOR
 from cases.models import Case, Role
 
-from .models import TUTOR
 from .policies import policy_for
 
 # role -> the roles to try after it, in order, when nobody holds it
@@ -27,7 +27,7 @@ def _unit_for(role: str, case: Case):
         Role.TOWNSHIP_OFFICIAL: case.township,
         Role.VILLAGE_CADRE: case.village,
         Role.DISTRICT_SUPERVISOR: case.school.parent,
-        Role.COUNTY_SUPERVISOR: case.school.parent.parent,
+        Role.COUNTY_SUPERVISOR: case.county,
     }[role]
 
 

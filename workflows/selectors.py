@@ -4,7 +4,35 @@ import dataclasses
 import datetime
 import itertools
 
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from cases import clock, selectors
 from cases.models import Case, CaseEvent, Contact, DropoutReason, RiskFlag
+from cases.staff import name_of
+
+from .models import AlertKind, DeadlineAlert
+
+
+def days_left(case: Case) -> int | None:
+    """Whole days until the deadline (negative: overdue), counted in Asia/Shanghai dates."""
+    if case.deadline is None:
+        return None
+    return (case.deadline.astimezone(clock.TZ).date() - clock.today()).days
+
+
+def overdue_with_alerts(user) -> QuerySet[Case]:
+    """The overdue queue: open cases in a supervisor's reach past their deadline, each with
+    `alerted_at`, when the sweep told the owner and the supervisors (None until it has)."""
+    return selectors.overdue_cases(user).annotate(
+        alerted_at=Subquery(
+            DeadlineAlert.objects.filter(
+                case=OuterRef("pk"),
+                stage_started_at=OuterRef("stage_started_at"),
+                kind=AlertKind.OVERDUE,
+            ).values("created_at")[:1]
+        )
+    )
+
 
 # Fields whose changes the timeline does not list on their own: they move with every step and
 # the step's event already says so.
@@ -66,7 +94,7 @@ class _Display:
             if row is None:
                 return "—"
             if hasattr(row, "get_full_name"):
-                return row.get_full_name() or row.get_username()
+                return name_of(row)
             return str(row)
         return str(value)
 

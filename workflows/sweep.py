@@ -11,21 +11,19 @@ import dataclasses
 import datetime
 import logging
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from cases import clock
+from cases.ladder import NEXT_RUNG
 from cases.models import Case, Stage
-from cases.models.case import NEXT_RUNG
+from cases.staff import name_of
 from notifications.services import notify, notify_group
 
 from . import messages, policies, routing, services
 from .models import AlertKind, DeadlineAlert, StagePolicy
 
-SYSTEM_USERNAME = "system"
 logger = logging.getLogger(__name__)
 
 
@@ -34,17 +32,6 @@ class SweepReport:
     reminders: int = 0
     overdue: int = 0
     escalated: int = 0
-
-
-def system_user():
-    """The actor of what the sweep does by itself: inactive, no roles, cannot sign in."""
-    user, created = get_user_model().objects.get_or_create(
-        username=SYSTEM_USERNAME, defaults={"first_name": "系统", "is_active": False}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
 
 
 def _without_alert(kind: str):
@@ -141,13 +128,13 @@ def mark_overdue(case_id: int, now: datetime.datetime) -> tuple[bool, bool]:
             dedup_key=_dedup(case, AlertKind.OVERDUE, case.owner_id),
         )
     policy = policy_of_running_stage(case)
-    owner_name = case.owner.get_full_name() or case.owner.get_username() if case.owner else "—"
-    if settings.WECOM_WEBHOOK_URL:
-        notify_group(
-            template_key="case_overdue",
-            context=context,
-            dedup_key=_dedup(case, AlertKind.OVERDUE, "group"),
-        )
+    owner_name = name_of(case.owner)
+    notify_group(
+        template_key="case_overdue",
+        context=context,
+        dedup_key=_dedup(case, AlertKind.OVERDUE, "group"),
+        if_configured=True,
+    )
     if policy.escalate_to_role:
         for supervisor in routing.holders_of(policy.escalate_to_role, case):
             notify(
@@ -161,7 +148,9 @@ def mark_overdue(case_id: int, now: datetime.datetime) -> tuple[bool, bool]:
     if not _claim(case, AlertKind.ESCALATED):
         return True, False
     services.case_auto_escalate(
-        case=case, by=system_user(), note=_("The deadline passed; the county's policy escalates.")
+        case=case,
+        by=services.system_user(),
+        note=_("The deadline passed; the county's policy escalates."),
     )
     return True, True
 

@@ -1,16 +1,21 @@
 """The records of the case engine. Split by subject; import from `cases.models`."""
 
-from .audit import AccessAction, AccessLog
-from .case import Case, CaseEvent, ClosureReason, DropoutReason, RiskFlag, Stage, Step
-from .contacts import Contact, ContactKind, GuardianAttitude
+# In the order of the subjects: the organisation, the roster, then the case, which reads the
+# ladder (cases.ladder); each module imports only those before it.
+# isort: off
+from .units import Role, SchoolType, StaffPhone, StaffRole, Unit, UnitKind
 from .grants import (
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     UnitGroupObjectPermission,
     UnitUserObjectPermission,
 )
-from .roster import Disability, Gender, Guardian, PoorHousehold, Relation, Student
-from .units import Role, SchoolType, StaffPhone, StaffRole, Unit, UnitKind
+from .roster import Disability, Gender, Guardian, PoorHousehold, Relation, RiskFlag, Student
+from .contacts import Contact, ContactKind, GuardianAttitude
+from .case import Case, CaseEvent, DropoutReason
+from .audit import AccessAction, AccessLog
+from ..ladder import ClosureReason, Stage, Step
+# isort: on
 
 __all__ = [
     "AccessAction",

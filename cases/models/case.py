@@ -2,11 +2,9 @@
 
 `Case.stage` is the only state. It is protected: only the transitions below change it, and
 only the service functions in `workflows.services` call them (inside a transaction, with the
-permission asked first). Guards are plain functions with a `message`, so that a refused step
-says exactly which rule stopped it.
+permission asked first). Each transition's stages and guards come from the ladder table
+(`cases.ladder`); a method here holds only what the step does to the record besides the stage.
 """
-
-import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,61 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from .. import clock
-from ..access import may
-from .contacts import VISIT_KINDS, Contact
-from .roster import Student
-from .units import Role, Unit
-
-
-class Stage(models.TextChoices):
-    """The rungs of the ladder, in order; the owner of each is set by the stage policy."""
-
-    IDENTIFIED = "identified", _("Identified")  # 疑似辍学: teacher flags it; owner 班主任
-    REPORTED = "reported", _("Reported")  # 学校已报告: school officer confirms or dismisses
-    HOME_VISIT = "home_visit", _("Home visit")  # 家访劝返: teacher + a subject teacher visit
-    TOWNSHIP_PERSUASION = "township_persuasion", _("Township persuasion")  # 乡镇/村劝返
-    LEGAL_ENFORCEMENT = "legal_enforcement", _("Legal enforcement")  # 依法控辍: 责令限期复学
-    RETURNED = "returned", _("Returned")  # 已复学: back in class; follow-up starts within 3 days
-    TUTORING_FOLLOWUP = "tutoring_followup", _("Tutoring follow-up")  # 跟踪帮扶: 一帮一 tutor
-    CLOSED = "closed", _("Closed")  # 结案: with a closure reason; nothing is deleted
-
-
-ACTIVE_STAGES = (
-    Stage.IDENTIFIED,
-    Stage.REPORTED,
-    Stage.HOME_VISIT,
-    Stage.TOWNSHIP_PERSUASION,
-    Stage.LEGAL_ENFORCEMENT,
-)
-OPEN_STAGES = (*ACTIVE_STAGES, Stage.RETURNED, Stage.TUTORING_FOLLOWUP)
-# A supervisor's override moves a case one rung up the escalation ladder.
-NEXT_RUNG = {
-    Stage.IDENTIFIED: Stage.REPORTED,
-    Stage.REPORTED: Stage.HOME_VISIT,
-    Stage.HOME_VISIT: Stage.TOWNSHIP_PERSUASION,
-    Stage.TOWNSHIP_PERSUASION: Stage.LEGAL_ENFORCEMENT,
-}
-
-
-class Step(models.TextChoices):
-    """What a user does to a case; each is one service function and one event row."""
-
-    OPEN = "open", _("Open case")
-    REPORT = "report", _("Report to school")  # 上报 (上报不过夜)
-    DISMISS = "dismiss", _("Dismiss: not a dropout")
-    START_HOME_VISIT = "start_home_visit", _("Confirm and start home visits")
-    ESCALATE = "escalate", _("Escalate to township")  # with the 辍学报告单
-    ORDER_ENFORCEMENT = "order_enforcement", _("Order return by a date")  # 责令限期复学通知书
-    MARK_RETURNED = "mark_returned", _("Mark returned")
-    START_FOLLOWUP = "start_followup", _("Start tutoring follow-up")
-    CLOSE = "close", _("Close: returned and stable")
-    CLOSE_VERIFIED = "close_verified", _("Close on a verified change")
-    RELAPSE = "relapse", _("Absent again: reopen home visits")
-    OVERRIDE = "override", _("Supervisor override: escalate")
-    AUTO_ESCALATE = "auto_escalate", _("Escalated automatically: deadline passed")
-    REASSIGN = "reassign", _("Reassign")
-    HAND_OVER = "hand_over", _("Hand over to another township")  # the family moved
+from ..ladder import NEXT, NEXT_RUNG, RULES, ClosureReason, Stage, Step
+from .roster import RiskFlag, Student
+from .units import Unit
 
 
 class DropoutReason(models.TextChoices):
@@ -83,31 +29,6 @@ class DropoutReason(models.TextChoices):
     EARLY_MARRIAGE = "early_marriage", _("Early marriage")  # 早婚
     OTHER = "other", _("Other")
 
-
-class RiskFlag(models.TextChoices):
-    LEFT_BEHIND = "left_behind", _("Left-behind child")  # 留守儿童
-    MIGRANT = "migrant", _("Migrant worker's child")  # 随迁子女
-    DISABLED = "disabled", _("Disabled")  # 残疾 (随班就读 / 送教上门)
-    POOR_HOUSEHOLD = "poor_household", _("Poor household")  # 低保/特困/建档立卡
-    STRUGGLING_LEARNER = "struggling_learner", _("Struggling learner")  # 学困生
-
-
-class ClosureReason(models.TextChoices):
-    RETURNED_STABLE = "returned_stable", _("Returned and stable")
-    TRANSFERRED = "transferred", _("Transferred, registry moved")  # 学籍 transfer verified
-    SUSPENDED = "suspended", _("Approved suspension or deferral")  # 休学 / 延缓入学
-    MOVED_OUT = "moved_out", _("Moved out of the jurisdiction, handed over")
-    DECEASED = "deceased", _("Deceased")
-    NOT_A_DROPOUT = "not_a_dropout", _("Not a dropout")  # sick leave, approved leave, error
-
-
-VERIFIED_CLOSURES = (
-    ClosureReason.TRANSFERRED,
-    ClosureReason.SUSPENDED,
-    ClosureReason.MOVED_OUT,
-    ClosureReason.DECEASED,
-)
-FOLLOWUP_DAYS = 56  # 8 weeks of stable attendance before closing (篇四 item 5)
 
 REASONS_UNKNOWN = _("Unknown dropout reason: %(value)s.")
 FLAGS_UNKNOWN = _("Unknown risk flag: %(value)s.")
@@ -129,94 +50,17 @@ def validate_flags(value) -> None:
     _check_codes(value, RiskFlag, FLAGS_UNKNOWN)
 
 
-def guard(message, *, on_input: bool = False):
-    """Mark a condition with the message a user sees when it fails.
-
-    `on_input` guards check what the user types into the step's form (reasons, a date); the
-    others check the case's record (a visit made, the follow-up period over). Pages offer a
-    step when its record guards pass and check the input guards on submit.
-    """
-
-    def decorate(function):
-        function.message = message
-        function.on_input = on_input
-        return function
-
-    return decorate
-
-
-@guard(_("Choose at least one reason for the absence."), on_input=True)
-def has_reasons(case: "Case") -> bool:
-    return bool(case.reasons)
-
-
-@guard(_("Record where the student is now (whereabouts)."), on_input=True)
-def has_whereabouts(case: "Case") -> bool:
-    return bool(case.whereabouts.strip())
-
-
-@guard(_("Record at least one home visit before escalating to the township."))
-def has_home_visit(case: "Case") -> bool:
-    return case.contacts.filter(kind__in=VISIT_KINDS).exists()
-
-
-@guard(_("A subject teacher must join at least one home visit before escalating (篇四 item 8)."))
-def subject_teacher_visited(case: "Case") -> bool:
-    return Contact.objects.filter(
-        case=case,
-        kind__in=VISIT_KINDS,
-        participants__staff_roles__role=Role.SUBJECT_TEACHER,
-        participants__staff_roles__unit__in=[case.klass_id, case.school_id],
-    ).exists()
-
-
-@guard(_("Record at least one township persuasion attempt before ordering enforcement."))
-def has_township_persuasion(case: "Case") -> bool:
-    return case.contacts.filter(stage=Stage.TOWNSHIP_PERSUASION).exists()
-
-
-@guard(_("Give the date the student came back."), on_input=True)
-def has_return_date(case: "Case") -> bool:
-    return case.returned_on is not None
-
-
-@guard(_("The return date cannot be in the future."), on_input=True)
-def return_date_not_future(case: "Case") -> bool:
-    return case.returned_on is None or case.returned_on <= clock.today()
-
-
-@guard(_("The return date cannot be before the day the student was last seen."), on_input=True)
-def return_date_after_last_seen(case: "Case") -> bool:
-    return not (case.returned_on and case.last_seen_on and case.returned_on < case.last_seen_on)
-
-
-@guard(_("Assign a tutor (一帮一) before starting the follow-up."), on_input=True)
-def has_tutor(case: "Case") -> bool:
-    return case.tutor_id is not None
-
-
-@guard(_("The follow-up period is not over yet: the case can be closed after 8 weeks."))
-def followup_done(case: "Case") -> bool:
-    return clock.today() >= case.stage_started_at.astimezone(clock.TZ).date() + datetime.timedelta(
-        days=FOLLOWUP_DAYS
-    )
-
-
-@guard(
-    _("Choose a verified closure reason: transfer, suspension, moved out or deceased."),
-    on_input=True,
-)
-def has_verified_closure(case: "Case") -> bool:
-    return case.closure_reason in VERIFIED_CLOSURES
-
-
-@guard(_("Name the receiving school of the transfer."), on_input=True)
-def transfer_names_school(case: "Case") -> bool:
-    return case.closure_reason != ClosureReason.TRANSFERRED or bool(case.receiving_school.strip())
-
-
 def _next_rung(case: "Case") -> str:
     return NEXT_RUNG[Stage(case.stage)]
+
+
+def _moves(step: str) -> dict:
+    """The `@transition` arguments of a step, from the ladder table."""
+    rule = RULES[step]
+    target = rule.target
+    if target == NEXT:
+        target = GET_STATE(_next_rung, states=list(NEXT_RUNG.values()))
+    return {"source": list(rule.sources), "target": target, "conditions": list(rule.guards)}
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -229,6 +73,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         _("stage"), default=Stage.IDENTIFIED, choices=Stage.choices, protected=True, db_index=True
     )
     # Where the student stood when the case was opened; township may change on hand-over.
+    # The county of the school: its stage policies, calendar and county supervisors.
+    county = models.ForeignKey(
+        Unit, verbose_name=_("county"), on_delete=models.PROTECT, related_name="county_cases"
+    )
     school = models.ForeignKey(
         Unit, verbose_name=_("school"), on_delete=models.PROTECT, related_name="school_cases"
     )
@@ -327,112 +175,50 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     # The ladder. Each transition only moves the stage; services do the rest.
 
-    @transition(
-        field=stage,
-        source=Stage.IDENTIFIED,
-        target=Stage.REPORTED,
-        conditions=[has_reasons, has_whereabouts],
-        permission=may(Step.REPORT),
-    )
+    @transition(field=stage, **_moves(Step.REPORT))
     def report(self) -> None:
         """班主任 reports the suspected dropout to the school (上报不过夜)."""
 
-    @transition(
-        field=stage,
-        source=[Stage.IDENTIFIED, Stage.REPORTED],
-        target=Stage.CLOSED,
-        permission=may(Step.DISMISS),
-    )
+    @transition(field=stage, **_moves(Step.DISMISS))
     def dismiss(self) -> None:
         """The school finds it is not a dropout: sick leave, approved leave, verified transfer."""
         self.closure_reason = ClosureReason.NOT_A_DROPOUT
 
-    @transition(
-        field=stage,
-        source=Stage.REPORTED,
-        target=Stage.HOME_VISIT,
-        permission=may(Step.START_HOME_VISIT),
-    )
+    @transition(field=stage, **_moves(Step.START_HOME_VISIT))
     def start_home_visit(self) -> None:
         """The school confirms the suspicion and reports to township and county (知名知人知情)."""
 
-    @transition(
-        field=stage,
-        source=Stage.HOME_VISIT,
-        target=Stage.TOWNSHIP_PERSUASION,
-        conditions=[has_home_visit, subject_teacher_visited],
-        permission=may(Step.ESCALATE),
-    )
+    @transition(field=stage, **_moves(Step.ESCALATE))
     def escalate(self) -> None:
         """A week of visits failed: 辍学报告单 filed, the residence township takes over."""
 
-    @transition(
-        field=stage,
-        source=Stage.TOWNSHIP_PERSUASION,
-        target=Stage.LEGAL_ENFORCEMENT,
-        conditions=[has_township_persuasion],
-        permission=may(Step.ORDER_ENFORCEMENT),
-    )
+    @transition(field=stage, **_moves(Step.ORDER_ENFORCEMENT))
     def order_enforcement(self) -> None:
         """The township serves the 责令限期复学通知书 (order to return by a date)."""
 
-    @transition(
-        field=stage,
-        source=list(ACTIVE_STAGES),
-        target=Stage.RETURNED,
-        conditions=[has_return_date, return_date_not_future, return_date_after_last_seen],
-        permission=may(Step.MARK_RETURNED),
-    )
+    @transition(field=stage, **_moves(Step.MARK_RETURNED))
     def mark_returned(self) -> None:
         """The student is back in class."""
 
-    @transition(
-        field=stage,
-        source=Stage.RETURNED,
-        target=Stage.TUTORING_FOLLOWUP,
-        conditions=[has_tutor],
-        permission=may(Step.START_FOLLOWUP),
-    )
+    @transition(field=stage, **_moves(Step.START_FOLLOWUP))
     def start_followup(self) -> None:
         """一帮一: the assigned tutor follows the student up."""
 
-    @transition(
-        field=stage,
-        source=Stage.TUTORING_FOLLOWUP,
-        target=Stage.CLOSED,
-        conditions=[followup_done],
-        permission=may(Step.CLOSE),
-    )
+    @transition(field=stage, **_moves(Step.CLOSE))
     def close(self) -> None:
         """Returned and stable after the follow-up period."""
         self.closure_reason = ClosureReason.RETURNED_STABLE
 
-    @transition(
-        field=stage,
-        source=list(OPEN_STAGES),
-        target=Stage.CLOSED,
-        conditions=[has_verified_closure, transfer_names_school],
-        permission=may(Step.CLOSE_VERIFIED),
-    )
+    @transition(field=stage, **_moves(Step.CLOSE_VERIFIED))
     def close_verified(self) -> None:
         """Closed on a verified change: 学籍 transfer, approved 休学, moved out, deceased."""
 
-    @transition(
-        field=stage,
-        source=[Stage.RETURNED, Stage.TUTORING_FOLLOWUP],
-        target=Stage.HOME_VISIT,
-        permission=may(Step.RELAPSE),
-    )
+    @transition(field=stage, **_moves(Step.RELAPSE))
     def relapse(self) -> None:
         """Absent again after returning: back to home visits."""
         self.returned_on = None
 
-    @transition(
-        field=stage,
-        source=list(NEXT_RUNG),
-        target=GET_STATE(_next_rung, states=list(NEXT_RUNG.values())),
-        permission=may(Step.OVERRIDE),
-    )
+    @transition(field=stage, **_moves(Step.OVERRIDE))
     def override(self) -> None:
         """A supervisor escalates one rung without the usual guards, with a written reason."""
 

@@ -51,6 +51,14 @@ TOWNSHIP_NOT_TOWNSHIP = _("Choose a township as the place of residence.")
 VILLAGE_NOT_IN_TOWNSHIP = _("The village must belong to the residence township.")
 
 
+class RiskFlag(models.TextChoices):
+    LEFT_BEHIND = "left_behind", _("Left-behind child")  # 留守儿童
+    MIGRANT = "migrant", _("Migrant worker's child")  # 随迁子女
+    DISABLED = "disabled", _("Disabled")  # 残疾 (随班就读 / 送教上门)
+    POOR_HOUSEHOLD = "poor_household", _("Poor household")  # 低保/特困/建档立卡
+    STRUGGLING_LEARNER = "struggling_learner", _("Struggling learner")  # 学困生
+
+
 class Student(models.Model):
     """A child on the roll. The school is derived from the class and kept for fast filtering."""
 
@@ -158,8 +166,6 @@ class Student(models.Model):
     @property
     def risk_flags(self) -> list[str]:
         """The risk flags that apply now, as RiskFlag codes (snapshotted onto a new case)."""
-        from .case import RiskFlag
-
         flags = []
         if self.left_behind:
             flags.append(RiskFlag.LEFT_BEHIND)

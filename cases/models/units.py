@@ -118,6 +118,14 @@ class Unit(models.Model):
         if self.kind == UnitKind.GRADE and not (self.grade_level and 1 <= self.grade_level <= 9):
             raise ValidationError({"grade_level": GRADE_LEVEL_NEEDED})
 
+    def ancestor(self, kind: str) -> "Unit | None":
+        """The unit of `kind` this one lies under (or is), read from the path in one query."""
+        if self.kind == kind:
+            return self
+        parts = self.path.rstrip("/").split("/")
+        prefixes = ["".join(f"{code}/" for code in parts[:n]) for n in range(1, len(parts))]
+        return Unit.objects.filter(kind=kind, path__in=prefixes).first()
+
     def contains(self, other: "Unit | None") -> bool:
         """Whether `other` is this unit or lies anywhere under it."""
         return other is not None and other.path.startswith(self.path)
@@ -149,7 +157,10 @@ ROLE_UNIT_WRONG = _("A %(role)s serves a unit of kind: %(kinds)s.")
 
 
 class StaffRole(models.Model):
-    """A user holds a role over one unit: 班主任 of 三年级(2)班, 乡镇干部 of 正阳关镇."""
+    """A user holds a role over one unit: 班主任 of 三年级(2)班, 乡镇干部 of 正阳关镇.
+
+    Saved and ended through `workflows.services.staff_role_save` / `staff_role_end`, which keep
+    the role's grant and its holder's cases in step; a bare save changes neither."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -172,33 +183,6 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
-
-    def save(self, *args, **kwargs) -> None:
-        """Saving a role grants its reach (and revokes the old one when it changed)."""
-        from .. import grants
-        from ..signals import staff_role_ended
-
-        before = None
-        if self.pk:
-            before = StaffRole.objects.filter(pk=self.pk).select_related("user", "unit").first()
-        super().save(*args, **kwargs)
-        if before and (before.user_id, before.role, before.unit_id) != (
-            self.user_id,
-            self.role,
-            self.unit_id,
-        ):
-            grants.role_revoked(user=before.user, role=before.role, unit=before.unit)
-            staff_role_ended.send(sender=StaffRole, user=before.user)
-        grants.role_granted(self)
-
-    def delete(self, *args, **kwargs):
-        from .. import grants
-        from ..signals import staff_role_ended
-
-        grants.role_revoked(user=self.user, role=self.role, unit=self.unit)
-        result = super().delete(*args, **kwargs)
-        staff_role_ended.send(sender=StaffRole, user=self.user)
-        return result
 
     def clean(self) -> None:
         kinds = ROLE_UNIT_KIND[Role(self.role)]

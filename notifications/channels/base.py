@@ -28,5 +28,8 @@ class PermanentFailure(Exception):
 class Channel(Protocol):
     name: str
 
+    def configured(self) -> bool:
+        """Whether the channel has where to send at all (a group robot needs its webhook)."""
+
     def send(self, message: "Message", rendered: "Rendered") -> None:
         """Hand one rendered message to the channel, or raise one of the errors above."""

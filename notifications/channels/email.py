@@ -9,6 +9,9 @@ from .base import Skipped
 class EmailChannel:
     name = "email"
 
+    def configured(self) -> bool:
+        return True
+
     def send(self, message, rendered) -> None:
         user = message.recipient
         if user is None or not user.email:

@@ -7,6 +7,9 @@ from .base import Skipped
 class InboxChannel:
     name = "inbox"
 
+    def configured(self) -> bool:
+        return True
+
     def send(self, message, rendered) -> None:
         if message.recipient_id is None:
             raise Skipped("a group message has no inbox")

@@ -38,6 +38,9 @@ def provider() -> SmsProvider:
 class SmsChannel:
     name = "sms"
 
+    def configured(self) -> bool:
+        return True
+
     def send(self, message, rendered) -> None:
         template_id = settings.NOTIFICATIONS_SMS_TEMPLATES.get(message.template_key)
         if not template_id:

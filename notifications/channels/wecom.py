@@ -58,6 +58,9 @@ def post(url: str, content: str) -> None:
 class WeComChannel:
     name = "wecom"
 
+    def configured(self) -> bool:
+        return bool(settings.WECOM_WEBHOOK_URL)
+
     def send(self, message, rendered) -> None:
         url = settings.WECOM_WEBHOOK_URL
         if not url:

@@ -16,8 +16,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from cases import clock
+from cases.ladder import FOLLOWUP_DAYS
 from cases.models import Case, ContactKind, DropoutReason, GuardianAttitude, Role, Stage, Step
-from cases.models.case import FOLLOWUP_DAYS
 
 pytestmark = pytest.mark.browser
 

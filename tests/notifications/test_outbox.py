@@ -122,6 +122,22 @@ def test_group_message_without_a_webhook_is_skipped(case_context, settings):
     assert row.last_error == "no WeCom webhook configured"
 
 
+def test_a_periodic_job_writes_no_group_row_where_no_robot_is_configured(case_context, settings):
+    settings.WECOM_WEBHOOK_URL = ""
+    assert (
+        notify_group(
+            template_key="case_escalated", context=case_context, dedup_key="g3", if_configured=True
+        )
+        == []
+    )
+    assert not Message.objects.filter(dedup_key="g3").exists()
+    settings.WECOM_WEBHOOK_URL = "http://127.0.0.1:9/never-called"
+    [row] = notify_group(
+        template_key="case_escalated", context=case_context, dedup_key="g3", if_configured=True
+    )
+    assert row.channel == Channel.WECOM
+
+
 def test_context_is_stored_as_json_with_iso_datetimes(user, case_context):
     [message] = notify(
         recipient=user, template_key="case_assigned", context=case_context, dedup_key="k"

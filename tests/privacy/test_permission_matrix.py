@@ -100,6 +100,7 @@ FORBIDDEN = Expect(403)
 NOT_FOUND = Expect(404)
 NO_METHOD = Expect(405)
 INVALID = Expect(422)
+CONFLICT = Expect(409)  # a step the case's stage does not offer (workflows.errors.Outcome)
 TO_LOGIN = Expect(302, "login")
 BACK_TO_CASE = Expect(302, "case")
 
@@ -147,11 +148,16 @@ def case_url(name: str, key: str, *extra) -> Callable[["Side", str], str]:
 # page), everyone else 403.
 
 
-def step_cells(*, may=(), not_now=()):
+def step_cells(*, may=(), not_now=(), blocked=()):
+    """`not_now`: the stage does not offer the step (409); `blocked`: a guard of the record
+    refuses it (422)."""
+
     def cells(persona: str, method: str) -> Expect | None:
         if persona in may:
             return {GET: OK, POST: INVALID, POST_VALID: None}[method]  # valid POST would act
         if persona in not_now:
+            return {GET: BACK_TO_CASE, POST: INVALID, POST_VALID: CONFLICT}[method]
+        if persona in blocked:
             return {GET: BACK_TO_CASE, POST: INVALID, POST_VALID: INVALID}[method]
         return FORBIDDEN
 
@@ -339,7 +345,7 @@ KNOWN: dict[str, tuple[Variant, ...]] = {
         step("start_home_visit", Stage.REPORTED, may={SO}),
         step("escalate", Stage.HOME_VISIT, may={HT, SO}),
         # the same step blocked by the record (no home visit yet): back to the case page
-        step("escalate", UNVISITED, not_now={HT, SO}),
+        step("escalate", UNVISITED, blocked={HT, SO}),
         step("order_enforcement", Stage.TOWNSHIP_PERSUASION, may={TO}),
         step("mark_returned", Stage.LEGAL_ENFORCEMENT, may={HT, SO, TO}),
         step("start_followup", Stage.RETURNED, may={HT, SO}),

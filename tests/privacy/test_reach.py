@@ -30,7 +30,7 @@ def test_ending_a_role_removes_the_reach_at_once(world):
     teacher = world[Role.HOMEROOM_TEACHER]
     assert selectors.cases_in_reach(fresh(teacher)).filter(pk=case.pk).exists()
 
-    StaffRole.objects.get(user=teacher).delete()
+    services.staff_role_end(staff_role=StaffRole.objects.get(user=teacher))
 
     assert not selectors.cases_in_reach(fresh(teacher)).filter(pk=case.pk).exists()
     assert roles_on(fresh(teacher), case) == set()
@@ -46,7 +46,7 @@ def test_moving_a_role_to_another_class_moves_the_grant(world):
     other_class = factories.ClassFactory(parent=world.klass.parent, name="五年级(2)班")
     role = StaffRole.objects.get(user=teacher)
     role.unit = other_class
-    role.save()
+    services.staff_role_save(staff_role=role)
     assert get_perms(teacher, world.klass) == []
     assert get_perms(teacher, other_class) == ["serve_homeroom_teacher"]
 

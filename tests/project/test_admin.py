@@ -4,10 +4,12 @@ services: cases, events and contacts are read-only, nothing can be deleted."""
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from guardian.shortcuts import get_perms
 
-from cases.models import Case, CaseEvent, Contact, Stage, Student, Unit
+from cases.models import Case, CaseEvent, Contact, Role, StaffRole, Stage, Student, Unit
 from workflows import services
 
+from .. import factories
 from ..builders import case_in_stage
 
 
@@ -90,3 +92,29 @@ def test_admin_shows_numbers_masked_only(staff_client, world):
             reverse("admin:cases_student_change", args=[student.pk])
         ).content.decode()
     )
+
+
+def test_a_role_moved_in_the_admin_moves_its_grant(staff_client, world):
+    teacher = world[Role.HOMEROOM_TEACHER]
+    role = StaffRole.objects.get(user=teacher)
+    other_class = factories.ClassFactory(parent=world.klass.parent, name="五年级(3)班")
+    change = reverse("admin:cases_staffrole_change", args=[role.pk])
+    response = staff_client.post(
+        change, {"user": teacher.pk, "role": Role.HOMEROOM_TEACHER, "unit": other_class.pk}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert get_perms(teacher, world.klass) == []
+    assert get_perms(teacher, other_class) == ["serve_homeroom_teacher"]
+
+
+def test_a_role_ended_in_the_admin_hands_its_cases_on(staff_client, world):
+    case = case_in_stage(world, Stage.HOME_VISIT)  # owned by the homeroom teacher
+    teacher = world[Role.HOMEROOM_TEACHER]
+    role = StaffRole.objects.get(user=teacher)
+    delete = reverse("admin:cases_staffrole_delete", args=[role.pk])
+    assert staff_client.post(delete, {"post": "yes"}).status_code == 302
+    assert not StaffRole.objects.filter(pk=role.pk).exists()
+    assert get_perms(teacher, world.klass) == []
+    case.refresh_from_db()
+    assert case.owner == world[Role.SCHOOL_OFFICER]
+    assert case.events.latest("id").actor.username == "system"

@@ -119,7 +119,7 @@ def test_blocked_step_shows_its_reason(client, world):
     login(client, world[Role.HOMEROOM_TEACHER])
     html = client.get(detail(case)).content.decode()
     assert 'data-step="escalate" data-blocked="1"' in html
-    from cases.models.case import has_home_visit
+    from cases.ladder import has_home_visit
 
     assert str(has_home_visit.message) in html
     assert client.get(step_url(case, "escalate")).status_code == 302  # back to the case
@@ -212,7 +212,7 @@ def test_invalid_form_keeps_what_was_typed(client, world):
     )
     assert response.status_code == 422
     html = response.content.decode()
-    from cases.models.case import has_reasons
+    from cases.ladder import has_reasons
 
     assert str(has_reasons.message) in html
     assert "在亲戚家" in html
@@ -228,7 +228,7 @@ def test_conflict_keeps_the_form_and_says_what_happened(client, world):
     response = client.post(
         step_url(case, "dismiss"), {"seen_stage": Stage.REPORTED, "note": "经核实为病假"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
     html = response.content.decode()
     expected = str(errors.CONFLICT) % {"stage": Stage.HOME_VISIT.label}
     assert expected in html
@@ -245,7 +245,7 @@ def test_future_return_date_is_refused_on_the_form(client, world):
         {"seen_stage": Stage.HOME_VISIT, "returned_on": tomorrow.isoformat(), "note": ""},
     )
     assert response.status_code == 422
-    from cases.models.case import return_date_not_future
+    from cases.ladder import return_date_not_future
 
     assert str(return_date_not_future.message) in response.content.decode()
     assert tomorrow.isoformat() in response.content.decode()
@@ -362,7 +362,7 @@ def test_two_reassignments_at_once_are_a_conflict(client, world):
         step_url(case, "reassign"),
         {**seen, "owner": world[Role.HOMEROOM_TEACHER].pk, "note": "后改"},
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "后改" in response.content.decode()
     case.refresh_from_db()
     assert case.owner == world[Role.SUBJECT_TEACHER]

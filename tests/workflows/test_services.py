@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from cases import clock
+from cases import ladder as case_rules
 from cases.models import Case, CaseEvent, ClosureReason, Contact, ContactKind, Role, Stage
-from cases.models import case as case_rules
+from cases.models.case import REASONS_UNKNOWN
 from workflows import errors, services
 from workflows.errors import CaseAlreadyOpen, CaseConflict, GuardFailed, StepForbidden
 
@@ -104,9 +105,7 @@ def test_report_refuses_unknown_reason(world, teacher):
     case = case_in_stage(world, Stage.IDENTIFIED)
     with pytest.raises(ValidationError) as refused:
         services.case_report(case=case, by=teacher, reasons=["lazy"], whereabouts="在家")
-    assert refused.value.message_dict["reasons"] == [
-        str(case_rules.REASONS_UNKNOWN) % {"value": "lazy"}
-    ]
+    assert refused.value.message_dict["reasons"] == [str(REASONS_UNKNOWN) % {"value": "lazy"}]
     assert nothing_written(case, events=0, history=1, stage=Stage.IDENTIFIED)
 
 

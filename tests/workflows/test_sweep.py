@@ -12,6 +12,7 @@ from cases.models import Case, CaseEvent, Role, Stage
 from notifications.models import Message
 from workflows import policies, services, sweep
 from workflows.models import AlertKind, DeadlineAlert, StagePolicy
+from workflows.services.staff import SYSTEM_USERNAME
 
 from ..builders import case_in_stage
 
@@ -126,7 +127,7 @@ def test_policy_escalates_automatically_once(world):
     assert case.stage == Stage.TOWNSHIP_PERSUASION
     assert case.owner == world[Role.TOWNSHIP_OFFICIAL]
     event = case.events.latest("id")
-    assert (event.step, event.actor.username) == ("auto_escalate", sweep.SYSTEM_USERNAME)
+    assert (event.step, event.actor.username) == ("auto_escalate", SYSTEM_USERNAME)
     official = world[Role.TOWNSHIP_OFFICIAL]
     assert sent("case_escalated", recipient=official) >= 1
     assert sent("case_assigned", recipient=official) == 0  # one message, not two

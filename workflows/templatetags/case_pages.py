@@ -2,12 +2,12 @@
 
 from django import template
 
+from cases.staff import name_of
+
 register = template.Library()
 
 
 @register.filter
 def person(user) -> str:
     """A user's full name, else the username, else a dash (a closed case has no owner)."""
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.get_username()
+    return name_of(user)

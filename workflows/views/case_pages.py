@@ -12,15 +12,16 @@ from django.views.generic import FormView, TemplateView
 
 from cases import audit, selectors
 from cases.access import may_open_case_for, may_take
+from cases.ladder import RECORD_CONTACT
 from cases.masking import mask_id_number, mask_phone, mask_student_no
 from cases.models import AccessAction, Case, DropoutReason, RiskFlag, Step
 from cases.steps import may_record_contact, step_options
 
-from .. import errors
-from ..errors import CaseConflict, CaseError, StepForbidden
-from ..forms import STEP_FORMS, ContactForm, OpenCaseForm, UnmaskForm
-from ..selectors import case_timeline
-from .lists import days_left, deadline_text
+from .. import errors, registry
+from ..errors import CaseConflict, CaseError, Outcome
+from ..forms import ContactForm, OpenCaseForm, UnmaskForm
+from ..selectors import case_timeline, days_left
+from .lists import deadline_text
 
 STEP_DONE = _("Done: %(step)s.")
 UNMASK_PERMISSION = "cases.view_identity"
@@ -74,6 +75,17 @@ class CaseDetailView(TemplateView):
         }
 
 
+def refusal(view, form, error: CaseError):
+    """The page's answer to a refused step, by its outcome: 403 and 404 as Django's pages;
+    otherwise the form again, with what the user typed, the message and the outcome's status."""
+    if error.outcome == Outcome.NOT_ALLOWED:
+        raise PermissionDenied(str(error))
+    if error.outcome == Outcome.NOT_FOUND:
+        raise Http404(str(error))
+    form.add_error(None, str(error))
+    return view.render_to_response(view.get_context_data(form=form), status=error.outcome)
+
+
 class _CaseFormView(FormView):
     """A form about one case: 404 outside reach, the user's input kept on any refusal."""
 
@@ -91,10 +103,7 @@ class _CaseFormView(FormView):
         return {**super().get_context_data(**kwargs), "case": self.case}
 
     def refuse(self, form, error: CaseError):
-        if isinstance(error, StepForbidden):
-            raise PermissionDenied(str(error))
-        form.add_error(None, str(error))
-        return self.render_to_response(self.get_context_data(form=form), status=422)
+        return refusal(self, form, error)
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=422)
@@ -105,7 +114,7 @@ class StepView(_CaseFormView):
     template_name = "workflows/step_form.html"
 
     def check_access(self, *, step: str, **kwargs) -> None:
-        if step not in STEP_FORMS:
+        if step not in registry.CASE_STEPS:
             raise Http404
         self.step = step
         if not may_take(self.request.user, self.case, step):
@@ -129,7 +138,7 @@ class StepView(_CaseFormView):
         }
 
     def get_form_class(self):
-        return STEP_FORMS[self.step]
+        return registry.STEPS[self.step].form
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "case": self.case}
@@ -145,7 +154,7 @@ class StepView(_CaseFormView):
                 form, CaseConflict(errors.CONFLICT, stage=self.case.get_stage_display())
             )
         try:
-            form.submit(by=self.request.user)
+            registry.submit(self.step, form, by=self.request.user, case=self.case)
         except CaseError as error:
             return self.refuse(form, error)
         messages.success(self.request, STEP_DONE % {"step": Step(self.step).label})
@@ -166,7 +175,7 @@ class ContactView(_CaseFormView):
 
     def form_valid(self, form):
         try:
-            form.submit(by=self.request.user)
+            registry.submit(RECORD_CONTACT, form, by=self.request.user, case=self.case)
         except CaseError as error:
             return self.refuse(form, error)
         messages.success(self.request, CONTACT_SAVED)
@@ -194,12 +203,9 @@ class OpenCaseView(FormView):
 
     def form_valid(self, form):
         try:
-            case = form.submit(student=self.student, by=self.request.user)
-        except StepForbidden as error:
-            raise PermissionDenied(str(error)) from None
+            case = registry.submit(Step.OPEN, form, by=self.request.user, student=self.student)
         except CaseError as error:
-            form.add_error(None, str(error))
-            return self.render_to_response(self.get_context_data(form=form), status=422)
+            return refusal(self, form, error)
         messages.success(self.request, CASE_OPENED)
         return redirect("work:case_detail", case.pk)
 

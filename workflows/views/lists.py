@@ -4,25 +4,19 @@ filters, pagination); each one's rows come from a reach-filtered selector."""
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from viewflow.views import ListModelView
 
 from cases import clock, selectors
-from cases.models import Case, Role, Stage, Unit, UnitKind
+from cases.ladder import REPORTS_QUEUE_ROLES, SUPERVISOR_ROLES, TOWNSHIP_QUEUE_ROLES
+from cases.models import Case, Stage, Unit, UnitKind
+from cases.staff import name_of
 
-from ..models import AlertKind, DeadlineAlert
+from ..selectors import days_left, overdue_with_alerts
 
 OPEN_STAGE_CHOICES = [(value, label) for value, label in Stage.choices if value != Stage.CLOSED]
-
-
-def days_left(case: Case) -> int | None:
-    """Whole days until the deadline (negative: overdue), counted in Asia/Shanghai dates."""
-    if case.deadline is None:
-        return None
-    return (case.deadline.astimezone(clock.TZ).date() - clock.today()).days
 
 
 def deadline_text(case: Case) -> str:
@@ -78,7 +72,7 @@ class CaseListView(ListModelView):
     student_name.orderby_column = "student__name"
 
     def owner_name(self, obj: Case) -> str:
-        return obj.owner.get_full_name() or obj.owner.get_username() if obj.owner else "—"
+        return name_of(obj.owner)
 
     owner_name.short_description = _("Owner")
     owner_name.orderby_column = "owner__first_name"
@@ -113,7 +107,7 @@ class MyWorkView(CaseListView):
 
 class IncomingReportsView(CaseListView):
     title = _("Reports to confirm")
-    roles = frozenset({Role.SCHOOL_OFFICER})
+    roles = REPORTS_QUEUE_ROLES
 
     def rows(self, user):
         return selectors.incoming_reports(user)
@@ -121,7 +115,7 @@ class IncomingReportsView(CaseListView):
 
 class TownshipQueueView(CaseListView):
     title = _("Township queue")
-    roles = frozenset({Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE})
+    roles = TOWNSHIP_QUEUE_ROLES
 
     def rows(self, user):
         return selectors.township_queue(user)
@@ -172,19 +166,11 @@ class AllCasesView(CaseListView):
 class OverdueQueueView(CaseListView):
     title = _("Overdue cases")
     filterset_class = CaseFilter
-    roles = selectors.SUPERVISOR_ROLES
+    roles = SUPERVISOR_ROLES
     columns = (*CaseListView.columns, "alerted")
 
     def rows(self, user):
-        return selectors.overdue_cases(user).annotate(
-            alerted_at=Subquery(
-                DeadlineAlert.objects.filter(
-                    case=OuterRef("pk"),
-                    stage_started_at=OuterRef("stage_started_at"),
-                    kind=AlertKind.OVERDUE,
-                ).values("created_at")[:1]
-            )
-        )
+        return overdue_with_alerts(user)
 
     def alerted(self, obj: Case) -> str:
         """When the sweep told the owner and the supervisors; empty until it has run."""
@@ -205,7 +191,7 @@ class SchoolCountsView(ListModelView):
     paginate_by = 50
     title = _("Cases per school")
     template_name = "viewflow/views/list.html"
-    roles = selectors.SUPERVISOR_ROLES
+    roles = SUPERVISOR_ROLES
 
     def has_view_permission(self, user, obj=None) -> bool:
         return user.is_authenticated and bool(selectors.roles_of(user) & self.roles)

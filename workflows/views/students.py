@@ -2,17 +2,15 @@
 so that neither travels in a URL)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from cases import crypto, selectors
+from cases import selectors
 from cases.access import may_open_case_for
-from cases.models import Role, Stage
-from cases.validators import normalize_student_no
+from cases.ladder import STUDENT_PAGE_ROLES
 
 from ..forms import StudentSearchForm
 
@@ -21,14 +19,7 @@ from ..forms import StudentSearchForm
 class StudentListView(TemplateView):
     template_name = "workflows/student_list.html"
     paginate_by = 30
-    roles = frozenset(
-        {
-            Role.HOMEROOM_TEACHER,
-            Role.SUBJECT_TEACHER,
-            Role.SCHOOL_OFFICER,
-            *selectors.SUPERVISOR_ROLES,
-        }
-    )
+    roles = STUDENT_PAGE_ROLES
 
     def dispatch(self, request, *args, **kwargs):
         if not selectors.roles_of(request.user) & self.roles:
@@ -40,24 +31,11 @@ class StudentListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         form = StudentSearchForm(self.request.POST or None)
-        students = selectors.students_in_reach(self.request.user).order_by("klass__path", "name")
-        query = ""
-        if form.is_valid():
-            query = form.cleaned_data["query"].strip()
-        if query:
-            condition = Q(name__contains=query)
-            number = _as_student_no(query)
-            if number:
-                condition |= Q(student_no_digest=crypto.digest(number))
-            students = students.filter(condition)
-        page = Paginator(students, self.paginate_by).get_page(self.request.GET.get("page"))
-        open_cases = dict(
-            selectors.cases_in_reach(self.request.user)
-            .filter(student__in=[s.pk for s in page.object_list])
-            .exclude(stage=Stage.CLOSED)
-            .values_list("student_id", "pk")
-        )
+        query = form.cleaned_data["query"].strip() if form.is_valid() else ""
         user = self.request.user
+        students = selectors.students_matching(user, query)
+        page = Paginator(students, self.paginate_by).get_page(self.request.GET.get("page"))
+        open_cases = selectors.open_cases_of(user, page.object_list)
         rows = [
             (student, open_cases.get(student.pk), may_open_case_for(user, student))
             for student in page.object_list
@@ -69,11 +47,3 @@ class StudentListView(TemplateView):
             "page": page,
             "rows": rows,
         }
-
-
-def _as_student_no(query: str) -> str:
-    """The query as a registry number, or "" when it is not one (then it is a name)."""
-    try:
-        return normalize_student_no(query)
-    except ValidationError:
-        return ""

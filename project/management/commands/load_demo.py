@@ -13,8 +13,8 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from cases import clock
+from cases.ladder import OPEN_STAGES
 from cases.models import Case, Role, Stage, Student, Unit, UnitKind
-from cases.models.case import OPEN_STAGES
 from fixtures import demo
 
 # Where bin/demo serves (DEMO_ADDRESS), so the printed address is the one to open.

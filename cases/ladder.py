@@ -1,0 +1,345 @@
+"""The ladder as data: its stages, its steps, who may take each step, what each requires, and
+who owns each stage for how long. DOMAIN.md in one file, in its order.
+
+Everything that asks a ladder question reads this table: the state machine on `Case` (its
+`@transition` declarations), `cases.access` (who may take a step), the stage policies' defaults
+(`workflows.policies`), the step forms and the services (`workflows`). A guard is a plain
+function of the case with the `message` a user sees when it fails; `on_input` guards check what
+the user types into the step's form, the others check the case's record, so that pages offer a
+step when its record guards pass and check the input guards on submit.
+
+This module imports only the organisation's roles and the contact kinds: the records of the
+case import it, never the other way round.
+"""
+
+import dataclasses
+import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import clock
+from .models.contacts import VISIT_KINDS
+from .models.units import Role
+
+
+class Stage(models.TextChoices):
+    """The rungs of the ladder, in order; the owner of each is set by the stage policy."""
+
+    IDENTIFIED = "identified", _("Identified")  # 疑似辍学: teacher flags it; owner 班主任
+    REPORTED = "reported", _("Reported")  # 学校已报告: school officer confirms or dismisses
+    HOME_VISIT = "home_visit", _("Home visit")  # 家访劝返: teacher + a subject teacher visit
+    TOWNSHIP_PERSUASION = "township_persuasion", _("Township persuasion")  # 乡镇/村劝返
+    LEGAL_ENFORCEMENT = "legal_enforcement", _("Legal enforcement")  # 依法控辍: 责令限期复学
+    RETURNED = "returned", _("Returned")  # 已复学: back in class; follow-up starts within 3 days
+    TUTORING_FOLLOWUP = "tutoring_followup", _("Tutoring follow-up")  # 跟踪帮扶: 一帮一 tutor
+    CLOSED = "closed", _("Closed")  # 结案: with a closure reason; nothing is deleted
+
+
+ACTIVE_STAGES = (
+    Stage.IDENTIFIED,
+    Stage.REPORTED,
+    Stage.HOME_VISIT,
+    Stage.TOWNSHIP_PERSUASION,
+    Stage.LEGAL_ENFORCEMENT,
+)
+OPEN_STAGES = (*ACTIVE_STAGES, Stage.RETURNED, Stage.TUTORING_FOLLOWUP)
+# A supervisor's override moves a case one rung up the escalation ladder.
+NEXT_RUNG = {
+    Stage.IDENTIFIED: Stage.REPORTED,
+    Stage.REPORTED: Stage.HOME_VISIT,
+    Stage.HOME_VISIT: Stage.TOWNSHIP_PERSUASION,
+    Stage.TOWNSHIP_PERSUASION: Stage.LEGAL_ENFORCEMENT,
+}
+
+
+class Step(models.TextChoices):
+    """What a user does to a case; each is one service function and one event row."""
+
+    OPEN = "open", _("Open case")
+    REPORT = "report", _("Report to school")  # 上报 (上报不过夜)
+    DISMISS = "dismiss", _("Dismiss: not a dropout")
+    START_HOME_VISIT = "start_home_visit", _("Confirm and start home visits")
+    ESCALATE = "escalate", _("Escalate to township")  # with the 辍学报告单
+    ORDER_ENFORCEMENT = "order_enforcement", _("Order return by a date")  # 责令限期复学通知书
+    MARK_RETURNED = "mark_returned", _("Mark returned")
+    START_FOLLOWUP = "start_followup", _("Start tutoring follow-up")
+    CLOSE = "close", _("Close: returned and stable")
+    CLOSE_VERIFIED = "close_verified", _("Close on a verified change")
+    RELAPSE = "relapse", _("Absent again: reopen home visits")
+    OVERRIDE = "override", _("Supervisor override: escalate")
+    AUTO_ESCALATE = "auto_escalate", _("Escalated automatically: deadline passed")
+    REASSIGN = "reassign", _("Reassign")
+    HAND_OVER = "hand_over", _("Hand over to another township")  # the family moved
+
+
+# Recording a contact (家访记录) is not a step of the ladder: it writes no event and keeps the
+# stage, but who may do it is a ladder question too.
+RECORD_CONTACT = "record_contact"
+OWNER = "owner"  # pseudo-role: the case's current owner (e.g. the 一帮一 tutor)
+TUTOR = "tutor"  # pseudo owner role: the case's 一帮一 tutor, chosen when the follow-up starts
+
+
+class ClosureReason(models.TextChoices):
+    RETURNED_STABLE = "returned_stable", _("Returned and stable")
+    TRANSFERRED = "transferred", _("Transferred, registry moved")  # 学籍 transfer verified
+    SUSPENDED = "suspended", _("Approved suspension or deferral")  # 休学 / 延缓入学
+    MOVED_OUT = "moved_out", _("Moved out of the jurisdiction, handed over")
+    DECEASED = "deceased", _("Deceased")
+    NOT_A_DROPOUT = "not_a_dropout", _("Not a dropout")  # sick leave, approved leave, error
+
+
+VERIFIED_CLOSURES = (
+    ClosureReason.TRANSFERRED,
+    ClosureReason.SUSPENDED,
+    ClosureReason.MOVED_OUT,
+    ClosureReason.DECEASED,
+)
+FOLLOWUP_DAYS = 56  # 8 weeks of stable attendance before closing (篇四 item 5)
+
+
+# --- guards -------------------------------------------------------------------------------------
+
+
+def guard(message, *, on_input: bool = False):
+    """Mark a condition with the message a user sees when it fails (see the module's doc)."""
+
+    def decorate(function):
+        function.message = message
+        function.on_input = on_input
+        return function
+
+    return decorate
+
+
+@guard(_("Choose at least one reason for the absence."), on_input=True)
+def has_reasons(case) -> bool:
+    return bool(case.reasons)
+
+
+@guard(_("Record where the student is now (whereabouts)."), on_input=True)
+def has_whereabouts(case) -> bool:
+    return bool(case.whereabouts.strip())
+
+
+@guard(_("Record at least one home visit before escalating to the township."))
+def has_home_visit(case) -> bool:
+    return case.contacts.filter(kind__in=VISIT_KINDS).exists()
+
+
+@guard(_("A subject teacher must join at least one home visit before escalating (篇四 item 8)."))
+def subject_teacher_visited(case) -> bool:
+    return case.contacts.filter(
+        kind__in=VISIT_KINDS,
+        participants__staff_roles__role=Role.SUBJECT_TEACHER,
+        participants__staff_roles__unit__in=[case.klass_id, case.school_id],
+    ).exists()
+
+
+@guard(_("Record at least one township persuasion attempt before ordering enforcement."))
+def has_township_persuasion(case) -> bool:
+    return case.contacts.filter(stage=Stage.TOWNSHIP_PERSUASION).exists()
+
+
+@guard(_("Give the date the student came back."), on_input=True)
+def has_return_date(case) -> bool:
+    return case.returned_on is not None
+
+
+@guard(_("The return date cannot be in the future."), on_input=True)
+def return_date_not_future(case) -> bool:
+    return case.returned_on is None or case.returned_on <= clock.today()
+
+
+@guard(_("The return date cannot be before the day the student was last seen."), on_input=True)
+def return_date_after_last_seen(case) -> bool:
+    return not (case.returned_on and case.last_seen_on and case.returned_on < case.last_seen_on)
+
+
+@guard(_("Assign a tutor (一帮一) before starting the follow-up."), on_input=True)
+def has_tutor(case) -> bool:
+    return case.tutor_id is not None
+
+
+@guard(_("The follow-up period is not over yet: the case can be closed after 8 weeks."))
+def followup_done(case) -> bool:
+    started = case.stage_started_at.astimezone(clock.TZ).date()
+    return clock.today() >= started + datetime.timedelta(days=FOLLOWUP_DAYS)
+
+
+@guard(
+    _("Choose a verified closure reason: transfer, suspension, moved out or deceased."),
+    on_input=True,
+)
+def has_verified_closure(case) -> bool:
+    return case.closure_reason in VERIFIED_CLOSURES
+
+
+@guard(_("Name the receiving school of the transfer."), on_input=True)
+def transfer_names_school(case) -> bool:
+    return case.closure_reason != ClosureReason.TRANSFERRED or bool(case.receiving_school.strip())
+
+
+# --- the stages: default owner and clock (per county, the stage policies may differ) ------------
+
+
+@dataclasses.dataclass(frozen=True)
+class StageRule:
+    owner_role: str  # a Role, or TUTOR
+    working_days: int  # to the deadline; 0: by the end of the day it starts
+    reminder_days: int  # working days before the deadline that the owner is reminded
+    overdue_tells: str  # the role told when the deadline passes
+    auto_escalate: bool = False  # whether the sweep escalates by itself when it passes
+
+
+STAGES: dict[str, StageRule] = {
+    Stage.IDENTIFIED: StageRule(Role.HOMEROOM_TEACHER, 0, 0, Role.SCHOOL_OFFICER),  # 上报不过夜
+    Stage.REPORTED: StageRule(Role.SCHOOL_OFFICER, 1, 0, Role.DISTRICT_SUPERVISOR),
+    Stage.HOME_VISIT: StageRule(Role.HOMEROOM_TEACHER, 5, 1, Role.DISTRICT_SUPERVISOR),  # a week
+    Stage.TOWNSHIP_PERSUASION: StageRule(Role.TOWNSHIP_OFFICIAL, 10, 2, Role.COUNTY_SUPERVISOR),
+    # The order's own time limit (calendar days, as written on the notice) replaces this.
+    Stage.LEGAL_ENFORCEMENT: StageRule(Role.TOWNSHIP_OFFICIAL, 10, 2, Role.COUNTY_SUPERVISOR),
+    Stage.RETURNED: StageRule(Role.HOMEROOM_TEACHER, 3, 1, Role.SCHOOL_OFFICER),
+    Stage.TUTORING_FOLLOWUP: StageRule(TUTOR, 40, 5, Role.SCHOOL_OFFICER),  # 8 weeks
+}
+
+
+# --- the steps ----------------------------------------------------------------------------------
+
+SCHOOL = frozenset({Role.HOMEROOM_TEACHER, Role.SCHOOL_OFFICER})
+SUPERVISORS = frozenset({Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR})
+NEXT = "next rung"  # target of a step that moves the case one rung up (NEXT_RUNG)
+
+
+@dataclasses.dataclass(frozen=True)
+class StepRule:
+    step: str
+    roles: frozenset[str]  # roles (or OWNER) that may take it over a case in their reach
+    sources: tuple[str, ...] = ()  # stages it starts from; () for steps that keep the stage
+    target: str | None = None  # the stage it leads to, NEXT, or None: the stage is kept
+    guards: tuple = ()  # record and input guards, in the order they are checked
+    note_required: bool = False  # a written reason is part of the step
+
+    @property
+    def moves(self) -> bool:
+        """Whether the step is a transition of the state machine."""
+        return bool(self.sources)
+
+
+def _rule(step, roles, sources=(), target=None, guards=(), *, note=False) -> StepRule:
+    return StepRule(step, frozenset(roles), tuple(sources), target, tuple(guards), note)
+
+
+RULES: dict[str, StepRule] = {
+    rule.step: rule
+    for rule in (
+        _rule(Step.OPEN, SCHOOL),
+        # 班主任 reports the suspected dropout to the school (上报不过夜).
+        _rule(
+            Step.REPORT,
+            SCHOOL,
+            [Stage.IDENTIFIED],
+            Stage.REPORTED,
+            [has_reasons, has_whereabouts],
+        ),
+        # Not a dropout: sick leave, approved leave, verified transfer.
+        _rule(
+            Step.DISMISS,
+            {Role.SCHOOL_OFFICER},
+            [Stage.IDENTIFIED, Stage.REPORTED],
+            Stage.CLOSED,
+            note=True,
+        ),
+        # The school confirms the suspicion (知名、知人、知情); home visits start.
+        _rule(Step.START_HOME_VISIT, {Role.SCHOOL_OFFICER}, [Stage.REPORTED], Stage.HOME_VISIT),
+        # A week of visits failed: 辍学报告单 filed, the residence township takes over.
+        _rule(
+            Step.ESCALATE,
+            SCHOOL,
+            [Stage.HOME_VISIT],
+            Stage.TOWNSHIP_PERSUASION,
+            [has_home_visit, subject_teacher_visited],
+        ),
+        # The township serves the 责令限期复学通知书 (order to return by a date).
+        _rule(
+            Step.ORDER_ENFORCEMENT,
+            {Role.TOWNSHIP_OFFICIAL},
+            [Stage.TOWNSHIP_PERSUASION],
+            Stage.LEGAL_ENFORCEMENT,
+            [has_township_persuasion],
+        ),
+        # The student is back in class.
+        _rule(
+            Step.MARK_RETURNED,
+            SCHOOL | {Role.TOWNSHIP_OFFICIAL},
+            ACTIVE_STAGES,
+            Stage.RETURNED,
+            [has_return_date, return_date_not_future, return_date_after_last_seen],
+        ),
+        # 一帮一: the assigned tutor follows the student up.
+        _rule(
+            Step.START_FOLLOWUP,
+            SCHOOL,
+            [Stage.RETURNED],
+            Stage.TUTORING_FOLLOWUP,
+            [has_tutor],
+        ),
+        # Returned and stable after the follow-up period.
+        _rule(
+            Step.CLOSE,
+            {Role.SCHOOL_OFFICER},
+            [Stage.TUTORING_FOLLOWUP],
+            Stage.CLOSED,
+            [followup_done],
+        ),
+        # Closed on a verified change: 学籍 transfer, approved 休学, moved out, deceased.
+        _rule(
+            Step.CLOSE_VERIFIED,
+            {Role.SCHOOL_OFFICER},
+            OPEN_STAGES,
+            Stage.CLOSED,
+            [has_verified_closure, transfer_names_school],
+            note=True,
+        ),
+        # Absent again after returning: back to home visits.
+        _rule(
+            Step.RELAPSE,
+            SCHOOL | {OWNER},
+            [Stage.RETURNED, Stage.TUTORING_FOLLOWUP],
+            Stage.HOME_VISIT,
+            note=True,
+        ),
+        # A supervisor escalates one rung without the usual guards, with a written reason.
+        _rule(Step.OVERRIDE, SUPERVISORS, list(NEXT_RUNG), NEXT, note=True),
+        # The deadline passed and the county's policy escalates by itself (the system user).
+        _rule(Step.AUTO_ESCALATE, (), list(NEXT_RUNG), NEXT),
+        # Steps that keep the stage.
+        _rule(Step.REASSIGN, {Role.SCHOOL_OFFICER} | SUPERVISORS, note=True),
+        _rule(
+            Step.HAND_OVER,
+            {Role.SCHOOL_OFFICER, Role.TOWNSHIP_OFFICIAL} | SUPERVISORS,
+            note=True,
+        ),
+        _rule(
+            RECORD_CONTACT,
+            SCHOOL | {Role.SUBJECT_TEACHER, Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE, OWNER},
+        ),
+    )
+}
+
+
+def rule(step: str) -> StepRule:
+    return RULES[step]
+
+
+# --- who sees which page: the roles that act on what it lists ---------------------------------
+
+# Reports to confirm: whoever confirms them (start home visits) or dismisses them.
+REPORTS_QUEUE_ROLES = RULES[Step.START_HOME_VISIT].roles | RULES[Step.DISMISS].roles
+# The township queue: the township's official, who orders enforcement, and the village cadre
+# who joins the persuasion visits.
+TOWNSHIP_QUEUE_ROLES = RULES[Step.ORDER_ENFORCEMENT].roles | {Role.VILLAGE_CADRE}
+# The overdue queue and the counts per school: whoever may override a stalled case.
+SUPERVISOR_ROLES = RULES[Step.OVERRIDE].roles
+# My students: school staff who open cases or join visits, and the supervisors above them.
+STUDENT_PAGE_ROLES = RULES[Step.OPEN].roles | {Role.SUBJECT_TEACHER} | SUPERVISOR_ROLES

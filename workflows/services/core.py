@@ -1,0 +1,153 @@
+"""What every step does: lock the case, refuse it if it moved since the caller read it, ask
+whether this user may take the step (the ladder's roles, once) and whether it exists from this
+stage (the FSM), check the step's guards, run the transition, set the next owner and deadline
+from the stage policy, save once (one history row), write one chained event and the new owner's
+outbox row. Any refusal raises a typed `CaseError` before anything is written."""
+
+from collections.abc import Callable
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django_fsm import ConcurrentTransition
+
+from cases import access, chain, clock, grants
+from cases.ladder import RULES
+from cases.models import Case, CaseEvent, Stage, Step
+from notifications.services import notify
+
+from .. import errors, messages, policies, routing
+from ..errors import CaseConflict, GuardFailed, StepForbidden, StepNotAllowed
+
+RELATED = ("county", "school", "klass", "township", "village", "owner")
+
+
+def case_locked(pk: int) -> Case:
+    """The case row, locked until the transaction ends (a no-op lock on SQLite, whose
+    write-locking transactions serialise writers anyway)."""
+    return Case.objects.select_for_update(of=("self",)).select_related(*RELATED).get(pk=pk)
+
+
+def lock_seen(case: Case) -> Case:
+    """A fresh, locked copy of `case`; refuse if it changed since the caller read it."""
+    locked = case_locked(case.pk)
+    if (locked.stage, locked.version) != (case.stage, case.version):
+        raise CaseConflict(errors.CONFLICT, stage=locked.get_stage_display())
+    return locked
+
+
+def save_case(case: Case, *, by: User, step: str, note: str) -> None:
+    case._history_user = by
+    case._history_date = clock.now()
+    case._change_reason = f"{step}: {note}" if note else step
+    case.version += 1
+    # The stage is the FSM's to set; full_clean would assign it and the field is protected.
+    case.full_clean(exclude=["stage"])
+    try:
+        case.save()
+    except ConcurrentTransition:
+        current = Case.objects.get(pk=case.pk)
+        raise CaseConflict(errors.CONFLICT, stage=current.get_stage_display()) from None
+
+
+def record_event(case: Case, *, by: User, step: str, from_stage: str, note: str) -> CaseEvent:
+    event = CaseEvent(
+        case=case,
+        step=step,
+        from_stage=from_stage,
+        to_stage=case.stage,
+        actor=by,
+        at=clock.now(),
+        note=note,
+        owner=case.owner,
+        deadline=case.deadline,
+    )
+    chain.seal(event)
+    event.save()
+    return event
+
+
+def enter_stage(case: Case, *, deadline_days: int | None = None) -> None:
+    """Set owner, deadline, reminder and policy version for the stage just entered."""
+    case.stage_started_at = clock.now()
+    case.owner = routing.owner_for(case.stage, case)
+    stage_clock = policies.stage_clock(case, case.stage, calendar_days=deadline_days)
+    case.deadline = stage_clock.deadline
+    case.remind_at = stage_clock.remind_at
+    case.policy_version = stage_clock.policy_version
+    if case.stage == Stage.CLOSED:
+        case.closed_at = case.stage_started_at
+
+
+def require_note(note: str) -> str:
+    note = note.strip()
+    if not note:
+        raise GuardFailed(errors.NOTE_REQUIRED)
+    return note
+
+
+def checked_note(step: str, note: str) -> str:
+    """The note, stripped and required where the ladder says the step needs a written reason."""
+    return require_note(note) if RULES[step].note_required else note
+
+
+@transaction.atomic
+def take_step(
+    *,
+    case: Case,
+    by: User,
+    step: str,
+    note: str = "",
+    change: Callable[[Case], None] | None = None,
+    deadline_days: int | None = None,
+    transition: str | None = None,
+    by_system: bool = False,
+    tell: str = "case_assigned",
+) -> Case:
+    """Run one step. `transition` names the FSM method when it differs from the step; a
+    `by_system` step (the deadline sweep) skips the user permission check, nothing else."""
+    note = checked_note(step, note)
+    locked = lock_seen(case)
+    transition_method = getattr(locked, transition or step)
+    meta = transition_method._django_fsm
+    step_label = Step(step).label
+    # The role first: a step this user may never take is forbidden whatever the stage.
+    if not by_system and not access.may_take(by, locked, step):
+        raise StepForbidden(errors.FORBIDDEN, step=step_label)
+    if not meta.has_transition(locked.stage):
+        raise StepNotAllowed(errors.NOT_ALLOWED, step=step_label, stage=locked.get_stage_display())
+    if change is not None:
+        change(locked)
+    for condition in meta.get_transition(locked.stage).conditions:
+        if not condition(locked):
+            raise GuardFailed(condition.message)
+    from_stage, previous_owner = locked.stage, locked.owner
+    transition_method()
+    enter_stage(locked, deadline_days=deadline_days)
+    save_case(locked, by=by, step=step, note=note)
+    grants.owner_changed(locked, previous_owner=previous_owner)
+    event = record_event(locked, by=by, step=step, from_stage=from_stage, note=note)
+    tell_new_owner(locked, event, previous_owner=previous_owner, template_key=tell)
+    return locked
+
+
+def tell_new_owner(
+    case: Case, event: CaseEvent, *, previous_owner, template_key: str = "case_assigned"
+) -> None:
+    """The outbox row for the person who now owns the case, in the step's transaction."""
+    if case.owner is None or case.owner in (previous_owner, event.actor):
+        return
+    notify(
+        recipient=case.owner,
+        template_key=template_key,
+        context=messages.case_context(case),
+        dedup_key=f"case-{case.pk}-event-{event.pk}-assigned",
+    )
+
+
+def record_stage_kept(case: Case, *, by: User, step: str, note: str, previous_owner) -> None:
+    """Save a change that keeps the stage (owner, township): history row, grants, event, and
+    the new owner's message, as every step does."""
+    save_case(case, by=by, step=step, note=note)
+    grants.owner_changed(case, previous_owner=previous_owner)
+    event = record_event(case, by=by, step=step, from_stage=case.stage, note=note)
+    tell_new_owner(case, event, previous_owner=previous_owner)
