@@ -35,10 +35,18 @@ def lock_seen(case: Case) -> Case:
     return locked
 
 
+def change_reason(step: str, note: str) -> str:
+    """The history row's short reason: the step, and the start of the note where it fits
+    (simple-history's column holds 100 characters; the whole note is in the step's event)."""
+    reason = f"{step}: {note}" if note else step
+    limit = Case.history.model._meta.get_field("history_change_reason").max_length
+    return reason if len(reason) <= limit else reason[: limit - 1] + "…"
+
+
 def save_case(case: Case, *, by: User, step: str, note: str) -> None:
     case._history_user = by
     case._history_date = clock.now()
-    case._change_reason = f"{step}: {note}" if note else step
+    case._change_reason = change_reason(step, note)
     case.version += 1
     # The stage is the FSM's to set; full_clean would assign it and the field is protected.
     case.full_clean(exclude=["stage"])
