@@ -16,10 +16,11 @@ import dataclasses
 import datetime
 
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import clock
-from .models.contacts import VISIT_KINDS
+from .models.contacts import VISIT_KINDS, ContactKind
 from .models.units import Role
 
 
@@ -44,12 +45,13 @@ ACTIVE_STAGES = (
     Stage.LEGAL_ENFORCEMENT,
 )
 OPEN_STAGES = (*ACTIVE_STAGES, Stage.RETURNED, Stage.TUTORING_FOLLOWUP)
-# A supervisor's override moves a case one rung up the escalation ladder.
+# A supervisor's override, or the sweep where a county's policy says so, moves a case one rung
+# up. Not into legal enforcement: that starts only with the township's order to return by a
+# date (责令限期复学通知书, 义务教育法 第五十八条), which carries its own limit.
 NEXT_RUNG = {
     Stage.IDENTIFIED: Stage.REPORTED,
     Stage.REPORTED: Stage.HOME_VISIT,
     Stage.HOME_VISIT: Stage.TOWNSHIP_PERSUASION,
-    Stage.TOWNSHIP_PERSUASION: Stage.LEGAL_ENFORCEMENT,
 }
 
 
@@ -89,6 +91,15 @@ class ClosureReason(models.TextChoices):
     NOT_A_DROPOUT = "not_a_dropout", _("Not a dropout")  # sick leave, approved leave, error
 
 
+class DismissalReason(models.TextChoices):
+    """Why the school found a reported absence is not a dropout (the case is dismissed)."""
+
+    SICK_LEAVE = "sick_leave", _("Sick leave")  # 病假: with what shows it, in the note
+    APPROVED_LEAVE = "approved_leave", _("Approved leave")  # 事假, approved by the school
+    TRANSFERRED = "transferred", _("Transferred to another school")  # 转学: receiving school
+    RECORDED_IN_ERROR = "recorded_in_error", _("Recorded in error")  # 误报
+
+
 VERIFIED_CLOSURES = (
     ClosureReason.TRANSFERRED,
     ClosureReason.SUSPENDED,
@@ -96,6 +107,12 @@ VERIFIED_CLOSURES = (
     ClosureReason.DECEASED,
 )
 FOLLOWUP_DAYS = 56  # 8 weeks of stable attendance before closing (篇四 item 5)
+
+
+def closable_on(followup_started: datetime.date) -> datetime.date:
+    """The first day a case in follow-up may be closed: the one rule for the close step's guard
+    and the follow-up stage's deadline (which never falls before it)."""
+    return followup_started + datetime.timedelta(days=FOLLOWUP_DAYS)
 
 
 # --- guards -------------------------------------------------------------------------------------
@@ -122,12 +139,30 @@ def has_whereabouts(case) -> bool:
     return bool(case.whereabouts.strip())
 
 
-@guard(_("Record at least one home visit before escalating to the township."))
+# The contact kinds as the contact form spells them, so that a blocked step names the record
+# that would satisfy it.
+_VISITS = {"home": ContactKind.HOME_VISIT.label, "joint": ContactKind.JOINT_VISIT.label}
+
+
+@guard(
+    format_lazy(
+        _("Record a contact of the kind “{home}” or “{joint}” before escalating to the township."),
+        **_VISITS,
+    )
+)
 def has_home_visit(case) -> bool:
     return case.contacts.filter(kind__in=VISIT_KINDS).exists()
 
 
-@guard(_("A subject teacher must join at least one home visit before escalating (篇四 item 8)."))
+@guard(
+    format_lazy(
+        _(
+            "Record a “{home}” or “{joint}” with a subject teacher of the class among the staff "
+            "taking part before escalating (篇四 item 8)."
+        ),
+        **_VISITS,
+    )
+)
 def subject_teacher_visited(case) -> bool:
     return case.contacts.filter(
         kind__in=VISIT_KINDS,
@@ -136,7 +171,16 @@ def subject_teacher_visited(case) -> bool:
     ).exists()
 
 
-@guard(_("Record at least one township persuasion attempt before ordering enforcement."))
+@guard(
+    format_lazy(
+        _(
+            "Record a contact (for example a “{joint}”) while the case is at “{stage}” before "
+            "ordering enforcement."
+        ),
+        joint=ContactKind.JOINT_VISIT.label,
+        stage=Stage.TOWNSHIP_PERSUASION.label,
+    )
+)
 def has_township_persuasion(case) -> bool:
     return case.contacts.filter(stage=Stage.TOWNSHIP_PERSUASION).exists()
 
@@ -163,8 +207,7 @@ def has_tutor(case) -> bool:
 
 @guard(_("The follow-up period is not over yet: the case can be closed after 8 weeks."))
 def followup_done(case) -> bool:
-    started = case.stage_started_at.astimezone(clock.TZ).date()
-    return clock.today() >= started + datetime.timedelta(days=FOLLOWUP_DAYS)
+    return clock.today() >= closable_on(case.stage_started_at.astimezone(clock.TZ).date())
 
 
 @guard(
@@ -175,9 +218,23 @@ def has_verified_closure(case) -> bool:
     return case.closure_reason in VERIFIED_CLOSURES
 
 
-@guard(_("Name the receiving school of the transfer."), on_input=True)
+TRANSFER_NAMES_NO_SCHOOL = _("Name the receiving school of the transfer.")
+
+
+@guard(TRANSFER_NAMES_NO_SCHOOL, on_input=True)
 def transfer_names_school(case) -> bool:
     return case.closure_reason != ClosureReason.TRANSFERRED or bool(case.receiving_school.strip())
+
+
+@guard(_("Choose why this is not a dropout."), on_input=True)
+def has_dismissal_reason(case) -> bool:
+    return case.dismissal_reason in DismissalReason.values
+
+
+@guard(TRANSFER_NAMES_NO_SCHOOL, on_input=True)
+def dismissed_transfer_names_school(case) -> bool:
+    transfer = case.dismissal_reason == DismissalReason.TRANSFERRED
+    return not transfer or bool(case.receiving_school.strip())
 
 
 # --- the stages: default owner and clock (per county, the stage policies may differ) ------------
@@ -196,11 +253,14 @@ STAGES: dict[str, StageRule] = {
     Stage.IDENTIFIED: StageRule(Role.HOMEROOM_TEACHER, 0, 0, Role.SCHOOL_OFFICER),  # 上报不过夜
     Stage.REPORTED: StageRule(Role.SCHOOL_OFFICER, 1, 0, Role.DISTRICT_SUPERVISOR),
     Stage.HOME_VISIT: StageRule(Role.HOMEROOM_TEACHER, 5, 1, Role.DISTRICT_SUPERVISOR),  # a week
+    # A missed township deadline alerts the county; it never escalates by itself (NEXT_RUNG).
     Stage.TOWNSHIP_PERSUASION: StageRule(Role.TOWNSHIP_OFFICIAL, 10, 2, Role.COUNTY_SUPERVISOR),
-    # The order's own time limit (calendar days, as written on the notice) replaces this.
+    # The order's own time limit replaces this: calendar days from the day after it is served,
+    # ending on a working day (民法典 第二百零一条、第二百零三条).
     Stage.LEGAL_ENFORCEMENT: StageRule(Role.TOWNSHIP_OFFICIAL, 10, 2, Role.COUNTY_SUPERVISOR),
     Stage.RETURNED: StageRule(Role.HOMEROOM_TEACHER, 3, 1, Role.SCHOOL_OFFICER),
-    Stage.TUTORING_FOLLOWUP: StageRule(TUTOR, 40, 5, Role.SCHOOL_OFFICER),  # 8 weeks
+    # 8 weeks; the deadline is never before the first day the case may be closed (closable_on).
+    Stage.TUTORING_FOLLOWUP: StageRule(TUTOR, 40, 5, Role.SCHOOL_OFFICER),
 }
 
 
@@ -242,12 +302,13 @@ RULES: dict[str, StepRule] = {
             Stage.REPORTED,
             [has_reasons, has_whereabouts],
         ),
-        # Not a dropout: sick leave, approved leave, verified transfer.
+        # Not a dropout: sick leave, approved leave, a transfer (naming the school), an error.
         _rule(
             Step.DISMISS,
             {Role.SCHOOL_OFFICER},
             [Stage.IDENTIFIED, Stage.REPORTED],
             Stage.CLOSED,
+            [has_dismissal_reason, dismissed_transfer_names_school],
             note=True,
         ),
         # The school confirms the suspicion (知名、知人、知情); home visits start.
@@ -260,10 +321,11 @@ RULES: dict[str, StepRule] = {
             Stage.TOWNSHIP_PERSUASION,
             [has_home_visit, subject_teacher_visited],
         ),
-        # The township serves the 责令限期复学通知书 (order to return by a date).
+        # The township serves the 责令限期复学通知书 (order to return by a date); a county
+        # supervisor may act for a township that does not.
         _rule(
             Step.ORDER_ENFORCEMENT,
-            {Role.TOWNSHIP_OFFICIAL},
+            {Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR},
             [Stage.TOWNSHIP_PERSUASION],
             Stage.LEGAL_ENFORCEMENT,
             [has_township_persuasion],
@@ -336,9 +398,9 @@ def rule(step: str) -> StepRule:
 
 # Reports to confirm: whoever confirms them (start home visits) or dismisses them.
 REPORTS_QUEUE_ROLES = RULES[Step.START_HOME_VISIT].roles | RULES[Step.DISMISS].roles
-# The township queue: the township's official, who orders enforcement, and the village cadre
-# who joins the persuasion visits.
-TOWNSHIP_QUEUE_ROLES = RULES[Step.ORDER_ENFORCEMENT].roles | {Role.VILLAGE_CADRE}
+# The township queue: the township's own staff, who persuade and order (a county supervisor
+# acting for a township finds the case on the overdue queue instead).
+TOWNSHIP_QUEUE_ROLES = frozenset({Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE})
 # The overdue queue and the counts per school: whoever may override a stalled case.
 SUPERVISOR_ROLES = RULES[Step.OVERRIDE].roles
 # My students: school staff who open cases or join visits, and the supervisors above them.

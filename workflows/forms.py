@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from cases import clock
 from cases import ladder as rules
 from cases.ladder import RULES, VERIFIED_CLOSURES, Step
-from cases.models import ClosureReason, ContactKind, DropoutReason, GuardianAttitude, Unit, UnitKind
+from cases.models import (
+    ClosureReason,
+    ContactKind,
+    DismissalReason,
+    DropoutReason,
+    GuardianAttitude,
+    Unit,
+    UnitKind,
+)
 from cases.selectors import staff_reaching
 from cases.staff import name_of
 from cases.validators import refuse_numbers_in_text
@@ -112,7 +120,30 @@ class ReportForm(StepForm):
 
 
 class DismissForm(StepForm):
+    dismissal_reason = forms.ChoiceField(
+        label=_("Why it is not a dropout"),
+        choices=DismissalReason.choices,
+        error_messages={"required": rules.has_dismissal_reason.message},
+    )
+    receiving_school = forms.CharField(
+        label=_("Receiving school (for a transfer)"), required=False, max_length=100
+    )
     step = Step.DISMISS
+
+    def clean(self):
+        data = super().clean()
+        transfer = data.get("dismissal_reason") == DismissalReason.TRANSFERRED
+        if transfer and not data.get("receiving_school", "").strip():
+            self.add_error("receiving_school", rules.TRANSFER_NAMES_NO_SCHOOL)
+        return data
+
+    def inputs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "note": data["note"],
+            "reason": data["dismissal_reason"],
+            "receiving_school": data["receiving_school"],
+        }
 
 
 class StartHomeVisitForm(StepForm):

@@ -57,6 +57,13 @@ CASE_MESSAGES: dict[str, MessageTemplate] = {
         more_keys={"days_overdue", "owner_name"},
         sms_params=("case_label", "stage", "days_overdue"),
     ),
+    "case_confirmed": _case_message(
+        _("Dropout confirmed: {case_label}"),
+        _(
+            "The school confirmed {case_label} as a dropout; home visits have started "
+            "(stage “{stage}”, deadline {deadline})."
+        ),
+    ),
     "case_escalated": _case_message(
         _("Case escalated: {case_label}"),
         _("{case_label} was escalated automatically to the stage “{stage}”. Deadline: {deadline}."),

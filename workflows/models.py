@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cases.ladder import TUTOR
+from cases.ladder import NEXT_RUNG, TUTOR
 from cases.models import Case, Role, Stage, UnitKind
 
 OWNER_ROLE_CHOICES = [*Role.choices, (TUTOR, _("Tutor (一帮一)"))]
@@ -52,6 +52,11 @@ class CalendarDay(models.Model):
 
 
 POLICY_ROLE_WRONG = _("This owner role cannot own a case in this stage.")
+POLICY_NO_AUTO_ESCALATION = _(
+    "A case cannot escalate by itself from this stage: legal enforcement starts only with the "
+    "township's order, and later stages have no higher rung. The overdue alert goes to the "
+    "role told when the deadline passes."
+)
 
 
 class StagePolicy(models.Model):
@@ -99,6 +104,8 @@ class StagePolicy(models.Model):
     def clean(self) -> None:
         if self.owner_role == TUTOR and self.stage != Stage.TUTORING_FOLLOWUP:
             raise ValidationError({"owner_role": POLICY_ROLE_WRONG})
+        if self.auto_escalate and self.stage not in NEXT_RUNG:
+            raise ValidationError({"auto_escalate": POLICY_NO_AUTO_ESCALATION})
 
 
 class AlertKind(models.TextChoices):

@@ -8,7 +8,7 @@ import dataclasses
 import datetime
 
 from cases import clock
-from cases.ladder import STAGES
+from cases.ladder import STAGES, closable_on
 from cases.models import Case, Stage
 
 from . import workdays
@@ -54,6 +54,11 @@ def policy_for(case: Case, stage: str) -> StagePolicy | None:
     )
 
 
+def order_ends_on(served_on: datetime.date, days: int, county=None) -> datetime.date:
+    """The last day of an order's limit of `days` calendar days, served on `served_on`."""
+    return workdays.add_working_days(served_on + datetime.timedelta(days=days), 0, county)
+
+
 @dataclasses.dataclass(frozen=True)
 class StageClock:
     deadline: datetime.datetime | None
@@ -64,16 +69,21 @@ class StageClock:
 def stage_clock(case: Case, stage: str, *, calendar_days: int | None = None) -> StageClock:
     """Deadline, reminder time and policy version for a stage that starts now.
 
-    `calendar_days` is an order's own time limit ("自接到本通知书之日起 N 日内").
+    `calendar_days` is an order's own time limit ("自接到本通知书之日起 N 日内"), served today:
+    counted from tomorrow, and a last day that is a holiday or rest day moves to the next
+    working day (民法典 第二百零一条、第二百零三条). A follow-up's deadline is never before the
+    first day the case may be closed.
     """
     policy = policy_for(case, stage)
     if policy is None:
         return StageClock(None, None, None)
     county, today = case.county, clock.today()
     if calendar_days is not None:
-        due = today + datetime.timedelta(days=calendar_days)
+        due = order_ends_on(today, calendar_days, county)
     else:
         due = workdays.add_working_days(today, policy.working_days, county)
+    if stage == Stage.TUTORING_FOLLOWUP:
+        due = max(due, workdays.add_working_days(closable_on(today), 0, county))
     remind_at = None
     if policy.reminder_days:
         remind_on = workdays.subtract_working_days(due, policy.reminder_days, county)

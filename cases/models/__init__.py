@@ -14,7 +14,7 @@ from .roster import Disability, Gender, Guardian, PoorHousehold, Relation, RiskF
 from .contacts import Contact, ContactKind, GuardianAttitude
 from .case import Case, CaseEvent, DropoutReason
 from .audit import AccessAction, AccessLog
-from ..ladder import ClosureReason, Stage, Step
+from ..ladder import ClosureReason, DismissalReason, Stage, Step
 # isort: on
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "Contact",
     "ContactKind",
     "Disability",
+    "DismissalReason",
     "DropoutReason",
     "Gender",
     "Guardian",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from ..ladder import NEXT, NEXT_RUNG, RULES, ClosureReason, Stage, Step
+from ..ladder import NEXT, NEXT_RUNG, RULES, ClosureReason, DismissalReason, Stage, Step
 from .roster import RiskFlag, Student
 from .units import Unit
 
@@ -126,6 +126,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="opened_cases",
     )
+    # The order to return by a date (责令限期复学通知书): served on, and its limit in calendar
+    # days. Until notices record their service, it is served the day the step is taken.
+    order_served_on = models.DateField(_("order served on"), null=True, blank=True)
+    order_days = models.PositiveSmallIntegerField(_("order limit (days)"), null=True, blank=True)
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
     tutor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -137,6 +141,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     closure_reason = models.CharField(
         _("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True
+    )
+    dismissal_reason = models.CharField(
+        _("dismissal reason"), max_length=20, choices=DismissalReason.choices, blank=True
     )
     receiving_school = models.CharField(_("receiving school"), max_length=100, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -12,6 +12,7 @@ from cases.models import (
     Case,
     ClosureReason,
     ContactKind,
+    DismissalReason,
     DropoutReason,
     GuardianAttitude,
     Role,
@@ -120,6 +121,7 @@ def test_school_officer_dismisses_a_report_with_a_reason(ui, world):
     # When the officer opens it from the queue and dismisses it with a reason
     ui.open_row(page, dismissed)
     ui.start_step(page, Step.DISMISS)
+    ui.choose(page, "dismissal_reason", DismissalReason.SICK_LEAVE)
     ui.fill(page, "note", "病假，有医院证明")
     response = ui.submit(page)
 

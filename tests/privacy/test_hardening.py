@@ -33,7 +33,9 @@ def test_forms_need_the_csrf_token(world):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world[Role.SCHOOL_OFFICER])
     url = reverse("work:case_step", args=[case.pk, "dismiss"])
-    response = client.post(url, {"seen_stage": Stage.REPORTED, "note": "病假"})
+    response = client.post(
+        url, {"seen_stage": Stage.REPORTED, "dismissal_reason": "sick_leave", "note": "病假"}
+    )
     assert response.status_code == 403
     case.refresh_from_db()
     assert case.stage == Stage.REPORTED

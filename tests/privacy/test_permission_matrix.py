@@ -179,6 +179,7 @@ def step(step_name: str, key: str, **rule) -> Variant:
             "returned_on": TODAY,
             "tutor": side.world[ST].pk,  # a teacher of the school
             "reason": "suspended",
+            "dismissal_reason": "sick_leave",
             "owner": side.world[SO].pk,  # not the owner of any case the variants use
         }
 
@@ -346,7 +347,7 @@ KNOWN: dict[str, tuple[Variant, ...]] = {
         step("escalate", Stage.HOME_VISIT, may={HT, SO}),
         # the same step blocked by the record (no home visit yet): back to the case page
         step("escalate", UNVISITED, blocked={HT, SO}),
-        step("order_enforcement", Stage.TOWNSHIP_PERSUASION, may={TO}),
+        step("order_enforcement", Stage.TOWNSHIP_PERSUASION, may={TO, CS}),
         step("mark_returned", Stage.LEGAL_ENFORCEMENT, may={HT, SO, TO}),
         step("start_followup", Stage.RETURNED, may={HT, SO}),
         step("close", Stage.TUTORING_FOLLOWUP, may={SO}),
@@ -358,6 +359,8 @@ KNOWN: dict[str, tuple[Variant, ...]] = {
         step("start_home_visit", Stage.HOME_VISIT, not_now={SO}),
         # a closed case
         step("override", Stage.CLOSED, not_now={DS, CS}),
+        # no override into legal enforcement: only the order starts it
+        step("override", Stage.TOWNSHIP_PERSUASION, not_now={DS, CS}),
         # a name that is a step but has no page (the deadline sweep's): 404 for everyone
         Variant(
             label="auto_escalate@home_visit",

@@ -63,7 +63,9 @@ def test_dismiss_and_confirm_race_leaves_one_outcome(world):
     copies = [Case.objects.get(pk=case.pk) for _ in range(2)]
     steps = [
         lambda: services.case_start_home_visit(case=copies[0], by=officer),
-        lambda: services.case_dismiss(case=copies[1], by=officer, note="病假已核实"),
+        lambda: services.case_dismiss(
+            case=copies[1], by=officer, reason="sick_leave", note="病假已核实"
+        ),
     ]
 
     outcomes = race(2, lambda i: steps[i]())

@@ -27,14 +27,20 @@ LADDER = {
     "dismiss": ({S.IDENTIFIED, S.REPORTED}, {R.SCHOOL_OFFICER}, S.CLOSED),
     "start_home_visit": ({S.REPORTED}, {R.SCHOOL_OFFICER}, S.HOME_VISIT),
     "escalate": ({S.HOME_VISIT}, SCHOOL, S.TOWNSHIP_PERSUASION),
-    "order_enforcement": ({S.TOWNSHIP_PERSUASION}, {R.TOWNSHIP_OFFICIAL}, S.LEGAL_ENFORCEMENT),
+    # 责令限期复学: the township (or the county acting for it) orders; nothing else enters
+    # legal enforcement.
+    "order_enforcement": (
+        {S.TOWNSHIP_PERSUASION},
+        {R.TOWNSHIP_OFFICIAL, R.COUNTY_SUPERVISOR},
+        S.LEGAL_ENFORCEMENT,
+    ),
     "mark_returned": (ACTIVE, SCHOOL | {R.TOWNSHIP_OFFICIAL}, S.RETURNED),
     "start_followup": ({S.RETURNED}, SCHOOL, S.TUTORING_FOLLOWUP),
     "close": ({S.TUTORING_FOLLOWUP}, {R.SCHOOL_OFFICER}, S.CLOSED),
     "close_verified": (OPEN, {R.SCHOOL_OFFICER}, S.CLOSED),
     "relapse": ({S.RETURNED, S.TUTORING_FOLLOWUP}, SCHOOL, S.HOME_VISIT),
     "override": (
-        {S.IDENTIFIED, S.REPORTED, S.HOME_VISIT, S.TOWNSHIP_PERSUASION},
+        {S.IDENTIFIED, S.REPORTED, S.HOME_VISIT},
         SUPERVISORS,
         None,  # one rung up: see NEXT_RUNG
     ),
@@ -43,7 +49,6 @@ NEXT_RUNG = {
     S.IDENTIFIED: S.REPORTED,
     S.REPORTED: S.HOME_VISIT,
     S.HOME_VISIT: S.TOWNSHIP_PERSUASION,
-    S.TOWNSHIP_PERSUASION: S.LEGAL_ENFORCEMENT,
 }
 
 
@@ -58,7 +63,9 @@ def take(step: str, case, user, world):
         "report": lambda: services.case_report(
             case=case, by=user, reasons=["weary", "work"], whereabouts="随父母在外地"
         ),
-        "dismiss": lambda: services.case_dismiss(case=case, by=user, note="病假，已核实"),
+        "dismiss": lambda: services.case_dismiss(
+            case=case, by=user, reason="sick_leave", note="病假，已核实"
+        ),
         "start_home_visit": lambda: services.case_start_home_visit(case=case, by=user),
         "escalate": lambda: services.case_escalate(case=case, by=user, note="辍学报告单已提交"),
         "order_enforcement": lambda: services.case_order_enforcement(case=case, by=user, days=10),

@@ -14,7 +14,9 @@ from ..builders import case_in_stage
 def test_a_note_of_any_length_is_kept_whole(world, length):
     note = ("家长说孩子在外地打工" * 200)[:length]
     case = case_in_stage(world, Stage.REPORTED)
-    moved = services.case_dismiss(case=case, by=world[Role.SCHOOL_OFFICER], note=note)
+    moved = services.case_dismiss(
+        case=case, by=world[Role.SCHOOL_OFFICER], reason="sick_leave", note=note
+    )
     assert moved.events.latest("id").note == note
     reason = moved.history.first().history_change_reason
     assert len(reason) <= 100

@@ -226,7 +226,8 @@ def test_conflict_keeps_the_form_and_says_what_happened(client, world):
     login(client, officer)
     services.case_start_home_visit(case=case, by=officer)  # someone else was faster
     response = client.post(
-        step_url(case, "dismiss"), {"seen_stage": Stage.REPORTED, "note": "经核实为病假"}
+        step_url(case, "dismiss"),
+        {"seen_stage": Stage.REPORTED, "dismissal_reason": "sick_leave", "note": "经核实为病假"},
     )
     assert response.status_code == 409
     html = response.content.decode()

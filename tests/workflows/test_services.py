@@ -12,7 +12,7 @@ from cases import clock
 from cases import ladder as case_rules
 from cases.models import Case, CaseEvent, ClosureReason, Contact, ContactKind, Role, Stage
 from cases.models.case import REASONS_UNKNOWN
-from workflows import errors, services
+from workflows import errors, services, workdays
 from workflows.errors import CaseAlreadyOpen, CaseConflict, GuardFailed, StepForbidden
 
 from .. import factories
@@ -170,7 +170,13 @@ def test_enforcement_needs_a_township_persuasion_attempt(world, township_officia
         participants=[world[Role.VILLAGE_CADRE]],
     )
     ordered = services.case_order_enforcement(case=case, by=township_official, days=5)
-    assert ordered.deadline == clock.end_of_day(clock.today() + datetime.timedelta(days=5))
+    # five calendar days from the day after service, ending on a working day (tests/workflows/
+    # test_law.py has the weekend and holiday cases)
+    last_day = clock.today() + datetime.timedelta(days=5)
+    while not workdays.is_working_day(last_day):
+        last_day += datetime.timedelta(days=1)
+    assert ordered.deadline == clock.end_of_day(last_day)
+    assert (ordered.order_served_on, ordered.order_days) == (clock.today(), 5)
 
 
 def test_return_date_in_the_future_is_refused(world, teacher):
@@ -239,7 +245,7 @@ def test_stale_case_gets_a_conflict_and_writes_nothing(world, teacher, school_of
     stale = Case.objects.get(pk=case.pk)  # what a second person had on screen
     services.case_start_home_visit(case=case, by=school_officer)
     with pytest.raises(CaseConflict) as refused:
-        services.case_dismiss(case=stale, by=school_officer, note="病假")
+        services.case_dismiss(case=stale, by=school_officer, reason="sick_leave", note="病假")
     assert refused.value.params == {"stage": Stage.HOME_VISIT.label}
     assert nothing_written(case, events=1, history=2, stage=Stage.HOME_VISIT)
 

@@ -3,6 +3,7 @@ guards (a supervisor's override, the sweep's automatic escalation)."""
 
 from django.contrib.auth.models import User
 
+from cases import clock
 from cases.models import Case, Step
 
 from .. import errors, policies
@@ -21,7 +22,19 @@ def case_order_enforcement(*, case: Case, by: User, days: int, note: str = "") -
         raise GuardFailed(
             errors.ORDER_DAYS_RANGE, low=policies.ORDER_DAYS_MIN, high=policies.ORDER_DAYS_MAX
         )
-    return take_step(case=case, by=by, step=Step.ORDER_ENFORCEMENT, note=note, deadline_days=days)
+
+    def change(locked: Case) -> None:
+        locked.order_served_on = clock.today()
+        locked.order_days = days
+
+    return take_step(
+        case=case,
+        by=by,
+        step=Step.ORDER_ENFORCEMENT,
+        note=note,
+        change=change,
+        deadline_days=days,
+    )
 
 
 def case_override(*, case: Case, by: User, note: str) -> Case:

@@ -7,9 +7,10 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from cases import access, clock, grants
-from cases.models import Case, Stage, Step, Student, UnitKind
+from cases.models import Case, DismissalReason, Role, Stage, Step, Student, UnitKind
+from notifications.services import notify
 
-from .. import errors
+from .. import errors, messages, routing
 from ..errors import CaseAlreadyOpen, GuardFailed, StepForbidden
 from .core import enter_stage, record_event, save_case, take_step, tell_new_owner
 
@@ -92,11 +93,37 @@ def case_report(
     return take_step(case=case, by=by, step=Step.REPORT, note=note, change=change)
 
 
-def case_dismiss(*, case: Case, by: User, note: str) -> Case:
-    """Not a dropout after all (sick leave, approved leave, verified transfer): closed."""
-    return take_step(case=case, by=by, step=Step.DISMISS, note=note)
+def case_dismiss(
+    *, case: Case, by: User, reason: str, note: str, receiving_school: str = ""
+) -> Case:
+    """Not a dropout after all: closed, with the reason from the list (a transfer names the
+    receiving school) and the note that shows it."""
+
+    def change(locked: Case) -> None:
+        locked.dismissal_reason = reason if reason in DismissalReason.values else ""
+        locked.receiving_school = receiving_school.strip()
+
+    return take_step(case=case, by=by, step=Step.DISMISS, note=note, change=change)
 
 
+# Who hears of a confirmed dropout besides the school.
+CONFIRMATION_TOLD = (Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR)
+
+
+@transaction.atomic
 def case_start_home_visit(*, case: Case, by: User, note: str = "") -> Case:
-    """The school confirms the suspicion; the homeroom teacher starts home visits."""
-    return take_step(case=case, by=by, step=Step.START_HOME_VISIT, note=note)
+    """The school confirms the suspicion; the homeroom teacher starts home visits. The township
+    where the student lives and the county are told at once (知名、知人、知情, 篇二 §三.3): the
+    case number and stage, never the child's name."""
+    confirmed = take_step(case=case, by=by, step=Step.START_HOME_VISIT, note=note)
+    event = confirmed.events.latest("id")
+    context = messages.case_context(confirmed)
+    for role in CONFIRMATION_TOLD:
+        for person in routing.holders_of(role, confirmed):
+            notify(
+                recipient=person,
+                template_key="case_confirmed",
+                context=context,
+                dedup_key=f"case-{confirmed.pk}-event-{event.pk}-confirmed-{person.pk}",
+            )
+    return confirmed
