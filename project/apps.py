@@ -8,9 +8,18 @@ class ProjectConfig(AppConfig):
 
     name = "project"
     verbose_name = _("Project")
+    default = True  # the module holds the staticfiles config of production too
+
+    def ready(self) -> None:
+        from django.contrib import admin
+
+        # The admin's front page says when next year's holidays are not confirmed yet.
+        admin.site.index_template = "admin/kongchuo_index.html"
 
 
 class StaticFilesConfig(DjangoStaticFilesConfig):
     """Django's staticfiles, also leaving out any node_modules folder a package ships."""
+
+    default = False
 
     ignore_patterns = [*DjangoStaticFilesConfig.ignore_patterns, "node_modules"]

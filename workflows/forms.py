@@ -304,9 +304,25 @@ class OpenCaseForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+    # Shown only when the student's age does not fit compulsory education or the class's grade.
+    confirm_age = forms.BooleanField(
+        label=_("The birth date and the class are right"), required=False
+    )
+
+    def __init__(self, *args, student, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.age_concern = student.age_concern(clock.today())
+        if self.age_concern is None:
+            del self.fields["confirm_age"]
+
+    def clean(self):
+        data = super().clean()
+        if self.age_concern is not None and not data.get("confirm_age"):
+            self.add_error("confirm_age", self.age_concern)
+        return data
 
     def inputs(self) -> dict:
-        return dict(self.cleaned_data)
+        return {name: value for name, value in self.cleaned_data.items() if name != "confirm_age"}
 
 
 class StudentSearchForm(forms.Form):

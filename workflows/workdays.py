@@ -2,17 +2,38 @@
 
 Three sources, most specific first: an administrator's `CalendarDay` for the county, a national
 `CalendarDay`, then the `chinesecalendar` package (statutory holidays and the weekend days made
-working days, 调休). For a year no source knows, weekends are days off and every other day is a
-working day: never an error, because a deadline must always be computable.
+working days, 调休, as the State Council announced them). For a year that package does not know
+yet, the `holidays` package computes the statutory holidays (元旦, 春节, 清明, 劳动节, 端午, 中秋,
+国庆, the lunar ones included) and weekends are days off; the make-up Saturdays stay unknown until
+an administrator adds them, and the pages say that the year is not confirmed. Never an error: a
+deadline must always be computable.
 """
 
 import datetime
+import functools
 
 import chinese_calendar
+import holidays
 
 from .models import CalendarDay
 
 _KNOWN_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
+
+
+@functools.cache
+def _computed_holidays(year: int) -> frozenset[datetime.date]:
+    """Statutory holidays of mainland China in `year`, computed (no 调休 working days)."""
+    return frozenset(holidays.China(years=year))
+
+
+def year_confirmed(year: int) -> bool:
+    """Whether the State Council's schedule for `year` is known: to the package, or entered by an
+    administrator as national calendar days."""
+    if year in _KNOWN_YEARS:
+        return True
+    return CalendarDay.objects.filter(county__isnull=True, date__year=year).exists()
+
+
 # Look this far ahead when counting working days: longer than any holiday run plus a deadline.
 _HORIZON_DAYS = 120
 
@@ -23,7 +44,8 @@ def _package_says(day: datetime.date) -> bool:
             return True
         if day in chinese_calendar.holidays:
             return False
-    return day.weekday() < 5
+        return day.weekday() < 5
+    return day.weekday() < 5 and day not in _computed_holidays(day.year)
 
 
 def overrides(start: datetime.date, end: datetime.date, county=None) -> dict:

@@ -1,5 +1,7 @@
 """Students and their guardians, as held in the 学籍 (student registry)."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +53,44 @@ TOWNSHIP_NOT_TOWNSHIP = _("Choose a township as the place of residence.")
 VILLAGE_NOT_IN_TOWNSHIP = _("The village must belong to the residence township.")
 
 
+EARLIEST_BIRTH_YEAR = 1990  # nobody born earlier is a child of compulsory-school age now
+BIRTH_YEAR_TOO_EARLY = _("A birth year before %(year)s cannot be a child's: check the birth date.")
+AGE_UNUSUAL = _(
+    "By the birth date the student is %(age)s years old, unusual for grade %(grade)s "
+    "(usually %(low)s to %(high)s). Check the birth date and the class, or confirm that they "
+    "are right."
+)
+# Ages that fit compulsory education: from a year before the usual start at six, to 18; and for
+# a grade, from grade + 4 (an early start) to grade + 11 (late enrolment, repeated years).
+AGE_LOWEST, AGE_HIGHEST = 5, 18
+GRADE_AGE_BELOW, GRADE_AGE_ABOVE = 4, 11
+
+
+def validate_birth_year(value) -> None:
+    if value.year < EARLIEST_BIRTH_YEAR:
+        raise ValidationError(BIRTH_YEAR_TOO_EARLY, params={"year": EARLIEST_BIRTH_YEAR})
+
+
+def age_on(birth_date: datetime.date, day: datetime.date) -> int:
+    """Whole years of age on `day`."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def age_concern(birth_date: datetime.date, grade_level: int | None, day: datetime.date):
+    """The message asking to confirm an age that does not fit compulsory education or the
+    grade, or None when it fits."""
+    age = age_on(birth_date, day)
+    low, high = AGE_LOWEST, AGE_HIGHEST
+    if grade_level:
+        low, high = (
+            max(low, grade_level + GRADE_AGE_BELOW),
+            min(high, grade_level + GRADE_AGE_ABOVE),
+        )
+    if low <= age <= high:
+        return None
+    return AGE_UNUSUAL % {"age": age, "grade": grade_level or "—", "low": low, "high": high}
+
+
 class RiskFlag(models.TextChoices):
     LEFT_BEHIND = "left_behind", _("Left-behind child")  # 留守儿童
     MIGRANT = "migrant", _("Migrant worker's child")  # 随迁子女
@@ -68,7 +108,7 @@ class Student(models.Model):
     student_no_digest = DigestField(source="student_no", unique=True)
     name = models.CharField(_("name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
-    birth_date = models.DateField(_("birth date"))
+    birth_date = models.DateField(_("birth date"), validators=[validate_birth_year])
     # Empty only for children without a usable identity document (registry type Z).
     id_number = EncryptedCharField(_("identity number"), blank=True)
     id_number_digest = DigestField(source="id_number", db_index=True)
@@ -162,6 +202,11 @@ class Student(models.Model):
             errors["residence_village"] = ValidationError(VILLAGE_NOT_IN_TOWNSHIP)
         if errors:
             raise ValidationError(errors)
+
+    def age_concern(self, day: datetime.date):
+        """See `age_concern`: this student's age on `day` against the class's grade."""
+        grade = self.klass.parent if self.klass_id else None
+        return age_concern(self.birth_date, grade.grade_level if grade else None, day)
 
     @property
     def risk_flags(self) -> list[str]:

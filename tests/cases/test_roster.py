@@ -22,18 +22,18 @@ def field_errors(instance) -> dict:
 
 def test_student_is_normalised_and_school_follows_class(world):
     student = Student(
-        student_no="g11010519491231002x",
+        student_no="g11010520111231018x",
         name="王小明",
         gender="1",
-        birth_date=datetime.date(1949, 12, 31),
-        id_number="11010519491231002x",
+        birth_date=datetime.date(2011, 12, 31),
+        id_number="11010520111231018x",
         klass=world.klass,
         residence_township=world.township,
         residence_village=world.village,
     )
     student.full_clean()
     student.save()
-    assert (student.id_number, student.student_no) == ("11010519491231002X", "G11010519491231002X")
+    assert (student.id_number, student.student_no) == ("11010520111231018X", "G11010520111231018X")
     assert student.school == world.school
 
 

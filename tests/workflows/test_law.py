@@ -250,3 +250,96 @@ def test_the_dismiss_form_refuses_a_transfer_without_a_school(client, world):
     assert "已转学" in response.content.decode()
     case.refresh_from_db()
     assert case.stage == Stage.REPORTED
+
+
+# 8. Holidays in years no package knows yet ------------------------------------------------------
+
+
+def test_statutory_holidays_of_an_unknown_year_are_days_off(db):
+    from workflows import workdays
+
+    assert 2027 not in workdays._KNOWN_YEARS  # the package stops at 2026 here
+    assert not workdays.is_working_day(datetime.date(2027, 1, 1))  # 元旦, a Friday
+    assert not workdays.is_working_day(datetime.date(2027, 2, 8))  # 春节, a Monday
+    assert not workdays.is_working_day(datetime.date(2027, 9, 15))  # 中秋, a Wednesday
+    assert not workdays.is_working_day(datetime.date(2027, 10, 1))  # 国庆
+    assert workdays.is_working_day(datetime.date(2027, 1, 4))  # an ordinary Monday
+    assert not workdays.is_working_day(datetime.date(2027, 1, 2))  # a Saturday: no 调休 known
+
+
+def test_an_administrators_day_wins_over_the_computed_holidays(world):
+    from workflows import workdays
+    from workflows.models import CalendarDay
+
+    saturday = datetime.date(2027, 2, 20)  # a make-up working day the State Council names
+    CalendarDay.objects.create(date=saturday, is_working_day=True, note="春节调休")
+    assert workdays.is_working_day(saturday)
+
+
+def test_pages_say_while_next_year_is_unconfirmed(client, world, admin_client):
+    from workflows.models import CalendarDay
+
+    client.force_login(world[Role.COUNTY_SUPERVISOR])
+    with clock.frozen(moment(2026, 12, 1)):
+        assert 'id="kc-calendar-notice"' in client.get("/work/overdue/").content.decode()
+        assert 'id="kc-calendar-notice"' in admin_client.get("/admin/").content.decode()
+        CalendarDay.objects.create(date=datetime.date(2027, 2, 20), is_working_day=True)
+        assert 'id="kc-calendar-notice"' not in client.get("/work/overdue/").content.decode()
+        assert 'id="kc-calendar-notice"' not in admin_client.get("/admin/").content.decode()
+
+
+# 7. Ages that fit compulsory education ----------------------------------------------------------
+
+
+def test_a_birth_year_before_1990_is_refused(world):
+    from cases.models.roster import BIRTH_YEAR_TOO_EARLY
+
+    student = world.student()
+    student.birth_date = datetime.date(1989, 12, 31)
+    with pytest.raises(ValidationError) as refused:
+        student.full_clean()
+    assert str(BIRTH_YEAR_TOO_EARLY) % {"year": 1990} in refused.value.message_dict["birth_date"]
+
+
+@pytest.mark.parametrize(
+    ("birth", "grade", "unusual"),
+    [
+        (datetime.date(2019, 6, 1), 9, True),  # a seven-year-old in 九年级
+        (datetime.date(2022, 1, 1), 1, True),  # four years old
+        (datetime.date(2006, 1, 1), 9, True),  # twenty years old
+        (datetime.date(2012, 3, 1), 9, False),  # fourteen in 九年级
+        (datetime.date(2019, 6, 1), 1, False),  # seven in 一年级
+    ],
+)
+def test_an_unusual_age_asks_for_confirmation_before_a_case_opens(
+    client, world, birth, grade, unusual
+):
+    from cases.models import Case
+
+    from .. import factories
+
+    klass = factories.ClassFactory(
+        parent=factories.GradeFactory(parent=world.school, grade_level=grade, name=f"{grade}年级"),
+        name=f"{grade}年级(9)班",
+    )
+    factories.StaffRoleFactory(
+        user=world[Role.HOMEROOM_TEACHER], role=Role.HOMEROOM_TEACHER, unit=klass
+    )
+    student = world.student(klass=klass, birth_date=birth)
+    client.force_login(world[Role.HOMEROOM_TEACHER])
+    url = f"/work/students/{student.pk}/open/"
+    with clock.frozen(moment(2026, 12, 1)):
+        response = client.post(url, {"whereabouts": "在家", "note": "连续三天未到校"})
+        if not unusual:
+            assert response.status_code == 302
+            return
+        assert response.status_code == 422
+        html = response.content.decode()
+        assert "confirm_age" in html
+        assert "在家" in html  # what was typed is kept
+        assert not Case.objects.filter(student=student).exists()
+        confirmed = client.post(
+            url, {"whereabouts": "在家", "note": "连续三天未到校", "confirm_age": "on"}
+        )
+    assert confirmed.status_code == 302
+    assert Case.objects.filter(student=student).exists()

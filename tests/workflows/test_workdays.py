@@ -47,15 +47,16 @@ def test_same_day_deadline_moves_off_a_holiday(db):
 
 
 def test_deadline_crossing_a_year_boundary(db):
-    # From Tuesday 2026-12-29, 5 working days: 12-30, 12-31, then 2027 (weekends only: no 元旦
-    # data yet) 01-01 Fri, 01-04 Mon, 01-05 Tue.
-    assert workdays.add_working_days(D(2026, 12, 29), 5) == D(2027, 1, 5)
+    # From Tuesday 2026-12-29, 5 working days: 12-30, 12-31, then 2027, which the package does
+    # not know yet: 01-01 (元旦) is computed as a holiday, so 01-04 Mon, 01-05 Tue, 01-06 Wed.
+    assert workdays.add_working_days(D(2026, 12, 29), 5) == D(2027, 1, 6)
 
 
-def test_year_no_source_knows_falls_back_to_weekends(db):
-    assert workdays.is_working_day(D(2031, 10, 1))  # a Wednesday; no 2031 data anywhere
-    assert not workdays.is_working_day(D(2031, 10, 4))  # a Saturday
-    assert workdays.add_working_days(D(2031, 10, 3), 1) == D(2031, 10, 6)
+def test_year_no_source_knows_has_computed_holidays_and_weekends(db):
+    assert not workdays.is_working_day(D(2031, 10, 1))  # 国庆, a Wednesday: computed
+    assert workdays.is_working_day(D(2031, 10, 15))  # an ordinary Wednesday
+    assert not workdays.is_working_day(D(2031, 10, 18))  # a Saturday: no 调休 known
+    assert workdays.add_working_days(D(2031, 10, 17), 1) == D(2031, 10, 20)
 
 
 def test_administrator_adds_next_years_schedule(db, world):

@@ -193,6 +193,9 @@ class OpenCaseView(FormView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "student": self.student}
+
     def get_context_data(self, **kwargs):
         open_case = self.student.cases.exclude(stage="closed").first()
         return {

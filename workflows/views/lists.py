@@ -165,6 +165,7 @@ class AllCasesView(CaseListView):
 
 class OverdueQueueView(CaseListView):
     title = _("Overdue cases")
+    template_name = "workflows/overdue_list.html"  # with the unconfirmed-holidays notice
     filterset_class = CaseFilter
     roles = SUPERVISOR_ROLES
     columns = (*CaseListView.columns, "alerted")
