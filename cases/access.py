@@ -83,7 +83,7 @@ def roles_on(user, case) -> set[str]:
 def may_take(user, case, step: str) -> bool:
     """Whether a role (or ownership) through which `user` reaches `case` may take `step`, by the
     ladder's table; whether the step is possible from the case's stage is the FSM's question."""
-    return bool(roles_on(user, case) & RULES[step].roles)
+    return bool(roles_on(user, case) & RULES[step].roles_for(case))
 
 
 def may_open_case_for(user, student) -> bool:

@@ -73,6 +73,9 @@ class Step(models.TextChoices):
     AUTO_ESCALATE = "auto_escalate", _("Escalated automatically: deadline passed")
     REASSIGN = "reassign", _("Reassign")
     HAND_OVER = "hand_over", _("Hand over to another township")  # the family moved
+    REQUEST_CLOSURE = "request_closure", _("Request closure: transfer or suspension")
+    APPROVE_CLOSURE = "approve_closure", _("Approve the closure")
+    REFUSE_CLOSURE = "refuse_closure", _("Refuse the closure")
 
 
 # Recording a contact (家访记录) is not a step of the ladder: it writes no event and keeps the
@@ -106,6 +109,15 @@ VERIFIED_CLOSURES = (
     ClosureReason.MOVED_OUT,
     ClosureReason.DECEASED,
 )
+# The school closes these itself, on what it has verified.
+DIRECT_CLOSURES = (ClosureReason.MOVED_OUT, ClosureReason.DECEASED)
+# These the school requests and a body above it approves or refuses: a suspension or deferral
+# (休学, 延缓入学) the township government or the county bureau (义务教育法 第十一条), a transfer
+# the school district / central school (篇三 §7).
+APPROVERS = {
+    ClosureReason.SUSPENDED: frozenset({Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR}),
+    ClosureReason.TRANSFERRED: frozenset({Role.DISTRICT_SUPERVISOR}),
+}
 FOLLOWUP_DAYS = 56  # 8 weeks of stable attendance before closing (篇四 item 5)
 
 
@@ -211,11 +223,29 @@ def followup_done(case) -> bool:
 
 
 @guard(
-    _("Choose a verified closure reason: transfer, suspension, moved out or deceased."),
+    _(
+        "Choose moved out or deceased; a transfer or a suspension is requested and approved "
+        "above the school."
+    ),
     on_input=True,
 )
 def has_verified_closure(case) -> bool:
-    return case.closure_reason in VERIFIED_CLOSURES
+    return case.closure_reason in DIRECT_CLOSURES
+
+
+@guard(_("Choose a transfer or a suspension to request."), on_input=True)
+def has_requestable_closure(case) -> bool:
+    return case.closure_reason in APPROVERS
+
+
+@guard(_("A closure is already waiting for approval."))
+def no_closure_pending(case) -> bool:
+    return case.closure_requested_at is None
+
+
+@guard(_("No closure is waiting for approval."))
+def closure_pending(case) -> bool:
+    return case.closure_requested_at is not None
 
 
 TRANSFER_NAMES_NO_SCHOOL = _("Name the receiving school of the transfer.")
@@ -279,15 +309,23 @@ class StepRule:
     target: str | None = None  # the stage it leads to, NEXT, or None: the stage is kept
     guards: tuple = ()  # record and input guards, in the order they are checked
     note_required: bool = False  # a written reason is part of the step
+    # For the approval of a requested closure: the roles depend on what was requested.
+    roles_by_reason: dict | None = None
 
     @property
     def moves(self) -> bool:
         """Whether the step is a transition of the state machine."""
         return bool(self.sources)
 
+    def roles_for(self, case) -> frozenset[str]:
+        if self.roles_by_reason is None:
+            return self.roles
+        # Before anything is requested, the general roles: the step's guard then says why not.
+        return self.roles_by_reason.get(case.closure_reason, self.roles)
 
-def _rule(step, roles, sources=(), target=None, guards=(), *, note=False) -> StepRule:
-    return StepRule(step, frozenset(roles), tuple(sources), target, tuple(guards), note)
+
+def _rule(step, roles, sources=(), target=None, guards=(), *, note=False, by_reason=None):
+    return StepRule(step, frozenset(roles), tuple(sources), target, tuple(guards), note, by_reason)
 
 
 RULES: dict[str, StepRule] = {
@@ -354,14 +392,37 @@ RULES: dict[str, StepRule] = {
             Stage.CLOSED,
             [followup_done],
         ),
-        # Closed on a verified change: 学籍 transfer, approved 休学, moved out, deceased.
+        # Closed on a verified change the school may close on itself: moved out, deceased.
         _rule(
             Step.CLOSE_VERIFIED,
             {Role.SCHOOL_OFFICER},
             OPEN_STAGES,
             Stage.CLOSED,
-            [has_verified_closure, transfer_names_school],
+            [has_verified_closure],
             note=True,
+        ),
+        # A transfer or a suspension: the school requests, the body above approves (closed) or
+        # refuses (with a reason); until then the case stays open and owned.
+        _rule(
+            Step.REQUEST_CLOSURE,
+            {Role.SCHOOL_OFFICER},
+            guards=[no_closure_pending, has_requestable_closure, transfer_names_school],
+            note=True,
+        ),
+        _rule(
+            Step.APPROVE_CLOSURE,
+            set().union(*APPROVERS.values()),
+            OPEN_STAGES,
+            Stage.CLOSED,
+            [closure_pending],
+            by_reason=APPROVERS,
+        ),
+        _rule(
+            Step.REFUSE_CLOSURE,
+            set().union(*APPROVERS.values()),
+            guards=[closure_pending],
+            note=True,
+            by_reason=APPROVERS,
         ),
         # Absent again after returning: back to home visits.
         _rule(

@@ -7,8 +7,12 @@ import dataclasses
 from django_fsm import Transition
 
 from .access import may_take
-from .ladder import RECORD_CONTACT, Step
+from .ladder import RECORD_CONTACT, RULES, Step
 from .models import Case
+
+# Steps a person takes on the case page that keep the stage.
+KEPT_STAGE_STEPS = (Step.REASSIGN, Step.HAND_OVER, Step.REQUEST_CLOSURE, Step.REFUSE_CLOSURE)
+WAITING_STEPS = (Step.APPROVE_CLOSURE, Step.REFUSE_CLOSURE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,21 +34,27 @@ def step_options(case: Case, user) -> list[StepOption]:
     for transition in _transitions_from(case):
         if not may_take(user, case, transition.name):
             continue
-        blocked = next(
-            (
-                condition.message
-                for condition in transition.conditions
-                if not condition.on_input and not condition(case)
-            ),
-            None,
-        )
         options[transition.name] = StepOption(
-            transition.name, Step(transition.name).label, blocked and str(blocked)
+            transition.name,
+            Step(transition.name).label,
+            _blocked_by(transition.conditions, case),
         )
-    for step in (Step.REASSIGN, Step.HAND_OVER):
+    for step in KEPT_STAGE_STEPS:
         if may_take(user, case, step):
-            options[step] = StepOption(step, step.label)
+            options[step] = StepOption(
+                step, Step(step).label, _blocked_by(RULES[step].guards, case)
+            )
+    # An approval or a refusal is offered only while a closure waits for one.
+    for step in WAITING_STEPS:
+        if step in options and options[step].blocked_by:
+            del options[step]
     return [options[step] for step in Step.values if step in options]
+
+
+def _blocked_by(guards, case) -> str | None:
+    """The message of the first record guard the case does not meet."""
+    blocked = next((g.message for g in guards if not g.on_input and not g(case)), None)
+    return blocked and str(blocked)
 
 
 def may_record_contact(case: Case, user) -> bool:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases import ladder as rules
-from cases.ladder import RULES, VERIFIED_CLOSURES, Step
+from cases.ladder import APPROVERS, DIRECT_CLOSURES, RULES, Step
 from cases.models import (
     ClosureReason,
     ContactKind,
@@ -202,12 +202,30 @@ class CloseForm(StepForm):
 class CloseVerifiedForm(StepForm):
     reason = forms.ChoiceField(
         label=_("Closure reason"),
-        choices=[(c.value, c.label) for c in ClosureReason if c in VERIFIED_CLOSURES],
+        choices=[(c.value, c.label) for c in ClosureReason if c in DIRECT_CLOSURES],
+    )
+    step = Step.CLOSE_VERIFIED
+
+    def inputs(self) -> dict:
+        return {"note": self.cleaned_data["note"], "reason": self.cleaned_data["reason"]}
+
+
+class RequestClosureForm(StepForm):
+    reason = forms.ChoiceField(
+        label=_("Closure reason"),
+        choices=[(c.value, c.label) for c in ClosureReason if c in APPROVERS],
     )
     receiving_school = forms.CharField(
         label=_("Receiving school (for a transfer)"), required=False, max_length=100
     )
-    step = Step.CLOSE_VERIFIED
+    step = Step.REQUEST_CLOSURE
+
+    def clean(self):
+        data = super().clean()
+        transfer = data.get("reason") == ClosureReason.TRANSFERRED
+        if transfer and not data.get("receiving_school", "").strip():
+            self.add_error("receiving_school", rules.TRANSFER_NAMES_NO_SCHOOL)
+        return data
 
     def inputs(self) -> dict:
         data = self.cleaned_data
@@ -216,6 +234,14 @@ class CloseVerifiedForm(StepForm):
             "reason": data["reason"],
             "receiving_school": data["receiving_school"],
         }
+
+
+class ApproveClosureForm(StepForm):
+    step = Step.APPROVE_CLOSURE
+
+
+class RefuseClosureForm(StepForm):
+    step = Step.REFUSE_CLOSURE
 
 
 class RelapseForm(StepForm):

@@ -64,6 +64,17 @@ CASE_MESSAGES: dict[str, MessageTemplate] = {
             "(stage “{stage}”, deadline {deadline})."
         ),
     ),
+    "case_closure_requested": _case_message(
+        _("Closure to approve: {case_label}"),
+        _(
+            "The school asks to close {case_label} (stage “{stage}”) on a transfer or a "
+            "suspension; approve or refuse it on the case page."
+        ),
+    ),
+    "case_closure_refused": _case_message(
+        _("Closure refused: {case_label}"),
+        _("The closure of {case_label} was refused; the case goes on at “{stage}”."),
+    ),
     "case_escalated": _case_message(
         _("Case escalated: {case_label}"),
         _("{case_label} was escalated automatically to the stage “{stage}”. Deadline: {deadline}."),

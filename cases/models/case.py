@@ -146,6 +146,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         _("dismissal reason"), max_length=20, choices=DismissalReason.choices, blank=True
     )
     receiving_school = models.CharField(_("receiving school"), max_length=100, blank=True)
+    # A transfer or suspension the school requested (closure_reason holds which), waiting for
+    # the approval of the body above it.
+    closure_requested_at = models.DateTimeField(_("closure requested at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     previous_case = models.ForeignKey(
         "self",
@@ -219,6 +222,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @transition(field=stage, **_moves(Step.CLOSE_VERIFIED))
     def close_verified(self) -> None:
         """Closed on a verified change: 学籍 transfer, approved 休学, moved out, deceased."""
+
+    @transition(field=stage, **_moves(Step.APPROVE_CLOSURE))
+    def approve_closure(self) -> None:
+        """The township, the county or the school district approves the requested closure."""
 
     @transition(field=stage, **_moves(Step.RELAPSE))
     def relapse(self) -> None:

@@ -178,7 +178,7 @@ def step(step_name: str, key: str, **rule) -> Variant:
             "days": "10",
             "returned_on": TODAY,
             "tutor": side.world[ST].pk,  # a teacher of the school
-            "reason": "suspended",
+            "reason": "moved_out",
             "dismissal_reason": "sick_leave",
             "owner": side.world[SO].pk,  # not the owner of any case the variants use
         }

@@ -79,9 +79,8 @@ def take(step: str, case, user, world):
         "close_verified": lambda: services.case_close_verified(
             case=case,
             by=user,
-            reason=ClosureReason.TRANSFERRED,
-            receiving_school="县第二小学",
-            note="学籍已转出",
+            reason=ClosureReason.MOVED_OUT,
+            note="全家迁往外省，已交接",
         ),
         "relapse": lambda: services.case_relapse(case=case, by=user, note="又连续缺课三天"),
         "override": lambda: services.case_override(case=case, by=user, note="家长拒不配合"),

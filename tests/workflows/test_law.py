@@ -343,3 +343,95 @@ def test_an_unusual_age_asks_for_confirmation_before_a_case_opens(
         )
     assert confirmed.status_code == 302
     assert Case.objects.filter(student=student).exists()
+
+
+# 6. Suspensions and transfers are approved above the school -------------------------------------
+
+
+def request(world, reason, **extra):
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    return services.case_request_closure(
+        case=case, by=world[Role.SCHOOL_OFFICER], reason=reason, note="已办理手续", **extra
+    )
+
+
+def test_a_suspension_is_requested_then_approved_by_the_township(world):
+    from workflows.errors import StepForbidden
+
+    requested = request(world, "suspended")
+    assert (requested.stage, requested.owner) == (Stage.HOME_VISIT, world[Role.HOMEROOM_TEACHER])
+    assert requested.closure_requested_at is not None
+    assert requested.events.latest("id").step == "request_closure"
+    told = set(
+        Message.objects.filter(template_key="case_closure_requested").values_list(
+            "recipient", flat=True
+        )
+    )
+    assert told == {world[Role.TOWNSHIP_OFFICIAL].pk, world[Role.COUNTY_SUPERVISOR].pk}
+    # the school district approves transfers, not suspensions
+    with pytest.raises(StepForbidden):
+        services.case_approve_closure(case=requested, by=world[Role.DISTRICT_SUPERVISOR])
+    closed = services.case_approve_closure(case=requested, by=world[Role.TOWNSHIP_OFFICIAL])
+    assert (closed.stage, closed.closure_reason, closed.owner) == (
+        Stage.CLOSED,
+        "suspended",
+        None,
+    )
+    assert closed.events.latest("id").step == "approve_closure"
+
+
+def test_a_transfer_names_its_school_and_is_approved_by_the_district(world):
+    from cases.ladder import TRANSFER_NAMES_NO_SCHOOL
+    from workflows.errors import GuardFailed, StepForbidden
+
+    with pytest.raises(GuardFailed) as refused:
+        request(world, "transferred")
+    assert refused.value.message == TRANSFER_NAMES_NO_SCHOOL
+    requested = request(world, "transferred", receiving_school="县第二中学")
+    with pytest.raises(StepForbidden):
+        services.case_approve_closure(case=requested, by=world[Role.TOWNSHIP_OFFICIAL])
+    closed = services.case_approve_closure(case=requested, by=world[Role.DISTRICT_SUPERVISOR])
+    assert (closed.stage, closed.receiving_school) == (Stage.CLOSED, "县第二中学")
+
+
+def test_a_refusal_says_why_and_the_case_goes_on(world):
+    from workflows.errors import GuardFailed
+
+    requested = request(world, "suspended")
+    with pytest.raises(GuardFailed):  # one request at a time
+        services.case_request_closure(
+            case=requested, by=world[Role.SCHOOL_OFFICER], reason="suspended", note="再次申请"
+        )
+    with pytest.raises(GuardFailed):  # a refusal says why
+        services.case_refuse_closure(case=requested, by=world[Role.COUNTY_SUPERVISOR], note=" ")
+    refused = services.case_refuse_closure(
+        case=requested, by=world[Role.COUNTY_SUPERVISOR], note="休学证明不全"
+    )
+    assert (refused.stage, refused.closure_reason, refused.closure_requested_at) == (
+        Stage.HOME_VISIT,
+        "",
+        None,
+    )
+    event = refused.events.latest("id")
+    assert (event.step, event.note) == ("refuse_closure", "休学证明不全")
+    assert Message.objects.filter(
+        template_key="case_closure_refused", recipient=world[Role.HOMEROOM_TEACHER]
+    ).exists()
+    with pytest.raises(GuardFailed):  # nothing left to approve
+        services.case_approve_closure(case=refused, by=world[Role.TOWNSHIP_OFFICIAL])
+
+
+def test_the_approver_sees_approve_and_refuse_only_while_a_closure_waits(client, world):
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    client.force_login(world[Role.TOWNSHIP_OFFICIAL])
+    url = f"/work/cases/{case.pk}/"
+    page = client.get(url).content.decode()
+    assert 'data-step="approve_closure"' not in page
+    assert 'data-step="refuse_closure"' not in page
+    services.case_request_closure(
+        case=case, by=world[Role.SCHOOL_OFFICER], reason="suspended", note="因病休学"
+    )
+    page = client.get(url).content.decode()
+    assert 'data-step="approve_closure"' in page
+    assert 'data-step="refuse_closure"' in page
+    assert 'id="kc-closure-request"' in page

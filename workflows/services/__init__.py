@@ -3,7 +3,13 @@
 Each step runs in one transaction (`core.take_step`); callers import them from here.
 """
 
-from .closing import case_close, case_close_verified
+from .closing import (
+    case_approve_closure,
+    case_close,
+    case_close_verified,
+    case_refuse_closure,
+    case_request_closure,
+)
 from .contacts import contact_record
 from .core import case_locked
 from .escalation import case_auto_escalate, case_escalate, case_order_enforcement, case_override
@@ -13,6 +19,7 @@ from .returning import case_mark_returned, case_relapse, case_start_followup
 from .staff import staff_role_end, staff_role_save, system_user
 
 __all__ = [
+    "case_approve_closure",
     "case_auto_escalate",
     "case_close",
     "case_close_verified",
@@ -25,8 +32,10 @@ __all__ = [
     "case_order_enforcement",
     "case_override",
     "case_reassign",
+    "case_refuse_closure",
     "case_relapse",
     "case_report",
+    "case_request_closure",
     "case_start_followup",
     "case_start_home_visit",
     "cases_of_departed_owner_reassign",

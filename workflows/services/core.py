@@ -152,10 +152,28 @@ def tell_new_owner(
     )
 
 
-def record_stage_kept(case: Case, *, by: User, step: str, note: str, previous_owner) -> None:
-    """Save a change that keeps the stage (owner, township): history row, grants, event, and
-    the new owner's message, as every step does."""
+def record_stage_kept(case: Case, *, by: User, step: str, note: str, previous_owner) -> CaseEvent:
+    """Save a change that keeps the stage (owner, township, a request): history row, grants,
+    event, and the new owner's message, as every step does."""
     save_case(case, by=by, step=step, note=note)
     grants.owner_changed(case, previous_owner=previous_owner)
     event = record_event(case, by=by, step=step, from_stage=case.stage, note=note)
     tell_new_owner(case, event, previous_owner=previous_owner)
+    return event
+
+
+def locked_for(step: str, *, case: Case, by: User) -> Case:
+    """The locked case for a step that keeps the stage: open, and the user's to take."""
+    locked = lock_seen(case)
+    if not locked.is_open:
+        raise GuardFailed(errors.CASE_CLOSED)
+    if not access.may_take(by, locked, step):
+        raise StepForbidden(errors.FORBIDDEN, step=Step(step).label)
+    return locked
+
+
+def check_guards(step: str, case: Case) -> None:
+    """Refuse with the first of the step's guards that the case does not meet."""
+    for condition in RULES[step].guards:
+        if not condition(case):
+            raise GuardFailed(condition.message)

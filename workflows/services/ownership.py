@@ -9,25 +9,15 @@ from cases.ladder import OWNER
 from cases.models import Case, Stage, Step
 
 from .. import errors, routing
-from ..errors import GuardFailed, StepForbidden
-from .core import checked_note, lock_seen, record_stage_kept
-
-
-def _locked_for(step: str, *, case: Case, by: User) -> Case:
-    """The locked case for a step that keeps the stage: open, and the user's to take."""
-    locked = lock_seen(case)
-    if not locked.is_open:
-        raise GuardFailed(errors.CASE_CLOSED)
-    if not access.may_take(by, locked, step):
-        raise StepForbidden(errors.FORBIDDEN, step=Step(step).label)
-    return locked
+from ..errors import GuardFailed
+from .core import checked_note, lock_seen, locked_for, record_stage_kept
 
 
 @transaction.atomic
 def case_reassign(*, case: Case, by: User, owner: User, note: str) -> Case:
     """Give the case to another person who serves the student; the stage does not change."""
     note = checked_note(Step.REASSIGN, note)
-    locked = _locked_for(Step.REASSIGN, case=case, by=by)
+    locked = locked_for(Step.REASSIGN, case=case, by=by)
     if owner.pk == locked.owner_id:
         raise GuardFailed(errors.OWNER_UNCHANGED)
     if not owner.is_active or not access.roles_on(owner, locked) - {OWNER}:
@@ -67,7 +57,7 @@ def case_hand_over(*, case: Case, by: User, township, note: str) -> Case:
     on the new township's staff reach it and the old township's do not; a case in a township
     stage gets the new township's official as owner."""
     note = checked_note(Step.HAND_OVER, note)
-    locked = _locked_for(Step.HAND_OVER, case=case, by=by)
+    locked = locked_for(Step.HAND_OVER, case=case, by=by)
     if township.pk == locked.township_id:
         raise GuardFailed(errors.TOWNSHIP_UNCHANGED)
     if township.kind != "township" or township.parent_id != locked.county_id:
