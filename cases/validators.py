@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from . import clock
@@ -118,7 +119,18 @@ _NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|1[3-9]\d{9})(?![0-9
 NUMBER_IN_TEXT = _("Do not write an identity or phone number here.")
 
 
+# Free text: a line (a place, a school, whereabouts) and a note (a result, a step's reason).
+LINE_MAX_LENGTH = 200
+NOTE_MAX_LENGTH = 2000
+
+
 def refuse_numbers_in_text(text: str) -> None:
     """Free text that goes to logs or audit rows must not carry an identity or phone number."""
     if _NUMBER_IN_TEXT.search(_halfwidth(text)):
         raise ValidationError(NUMBER_IN_TEXT, code="number_in_text")
+
+
+def free_text(max_length: int) -> list:
+    """The validators of a free-text field: its length, and no identity or phone number (which
+    would go around encryption, masking and the access log)."""
+    return [MaxLengthValidator(max_length), refuse_numbers_in_text]

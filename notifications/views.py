@@ -4,6 +4,8 @@ Reading is a POST (opening an item marks it read, then redirects to its link; "m
 so that a GET has no side effects. Another user's item is a 404.
 """
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -15,6 +17,14 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from . import selectors, services
+
+_ROW_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only, within a 64-bit primary key
+
+
+def row_id(value: str) -> int | None:
+    """A row id typed by a client, or None: "²", "１", "-1", "1e3" and huge numbers are no ids
+    (str.isdigit() accepts the first two, and int() then fails, or the database does)."""
+    return int(value) if _ROW_ID.fullmatch(value) else None
 
 
 @method_decorator([login_required, never_cache], name="dispatch")
@@ -31,10 +41,10 @@ class InboxView(TemplateView):
 
     def post(self, request, *args, **kwargs):
         if "item" in request.POST:
-            item_id = request.POST["item"]
-            if not item_id.isdigit():
+            item_id = row_id(request.POST["item"])
+            if item_id is None:
                 raise Http404
-            item = get_object_or_404(selectors.inbox_items(request.user), pk=int(item_id))
+            item = get_object_or_404(selectors.inbox_items(request.user), pk=item_id)
             services.inbox_item_read(item=item)
             if item.url and url_has_allowed_host_and_scheme(
                 item.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()

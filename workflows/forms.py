@@ -23,7 +23,7 @@ from cases.models import (
 )
 from cases.selectors import staff_reaching
 from cases.staff import name_of
-from cases.validators import refuse_numbers_in_text
+from cases.validators import LINE_MAX_LENGTH, NOTE_MAX_LENGTH, refuse_numbers_in_text
 
 from . import policies, routing
 from .errors import NOTE_REQUIRED
@@ -57,15 +57,36 @@ def reasons_field():
     )
 
 
+def line_field(label, *, required: bool = False, max_length: int = LINE_MAX_LENGTH, **options):
+    """One line of free text: a place, a school, whereabouts. Never an identity or phone number
+    (the browser counts the characters left)."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        validators=[refuse_numbers_in_text],
+        **options,
+    )
+
+
+def note_field(label, *, required: bool = False, rows: int = 3):
+    """A note: a step's reason, a contact's result. At most NOTE_MAX_LENGTH characters."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        validators=[refuse_numbers_in_text],
+    )
+
+
 class StepForm(forms.Form):
     """The fields every step has: the stage and version the user saw, and a note, required
     where the ladder says the step needs a written reason."""
 
     seen_stage = forms.CharField(widget=forms.HiddenInput)
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    note = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+    note = note_field(_("Note"))
     step: str = ""  # the Step this form is the input of
 
     def __init__(self, *args, case, **kwargs) -> None:
@@ -86,10 +107,10 @@ class StepForm(forms.Form):
 
 class ReportForm(StepForm):
     reasons = reasons_field()
-    reason_note = forms.CharField(label=_("Reason details"), required=False, max_length=200)
-    whereabouts = forms.CharField(
-        label=_("Whereabouts"),
-        max_length=200,
+    reason_note = line_field(_("Reason details"))
+    whereabouts = line_field(
+        _("Whereabouts"),
+        required=True,
         error_messages={"required": rules.has_whereabouts.message},
     )
     last_seen_on = forms.DateField(
@@ -125,9 +146,7 @@ class DismissForm(StepForm):
         choices=DismissalReason.choices,
         error_messages={"required": rules.has_dismissal_reason.message},
     )
-    receiving_school = forms.CharField(
-        label=_("Receiving school (for a transfer)"), required=False, max_length=100
-    )
+    receiving_school = line_field(_("Receiving school (for a transfer)"), max_length=100)
     step = Step.DISMISS
 
     def clean(self):
@@ -215,9 +234,7 @@ class RequestClosureForm(StepForm):
         label=_("Closure reason"),
         choices=[(c.value, c.label) for c in ClosureReason if c in APPROVERS],
     )
-    receiving_school = forms.CharField(
-        label=_("Receiving school (for a transfer)"), required=False, max_length=100
-    )
+    receiving_school = line_field(_("Receiving school (for a transfer)"), max_length=100)
     step = Step.REQUEST_CLOSURE
 
     def clean(self):
@@ -285,23 +302,19 @@ class ContactForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices)
     occurred_on = forms.DateField(label=_("Date"), widget=date_input())
-    place = forms.CharField(label=_("Place"), required=False, max_length=200)
+    place = line_field(_("Place"))
     participants = PeopleChoiceField(
         label=_("Staff taking part (besides you)"),
         queryset=None,
         required=False,
         widget=forms.SelectMultiple,
     )
-    other_participants = forms.CharField(
-        label=_("Other participants"), required=False, max_length=200
-    )
+    other_participants = line_field(_("Other participants"))
     guardian_attitude = forms.ChoiceField(
         label=_("Guardian's attitude"), choices=GuardianAttitude.choices
     )
-    result = forms.CharField(label=_("Result"), widget=forms.Textarea(attrs={"rows": 3}))
-    next_step = forms.CharField(
-        label=_("Next step"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    result = note_field(_("Result"), required=True)
+    next_step = note_field(_("Next step"), rows=2)
 
     def __init__(self, *args, case, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -322,14 +335,12 @@ class OpenCaseForm(forms.Form):
         widget=forms.SelectMultiple,
         required=False,
     )
-    reason_note = forms.CharField(label=_("Reason details"), required=False, max_length=200)
+    reason_note = line_field(_("Reason details"))
     last_seen_on = forms.DateField(
         label=_("Last seen in school"), required=False, widget=date_input()
     )
-    whereabouts = forms.CharField(label=_("Whereabouts"), required=False, max_length=200)
-    note = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+    whereabouts = line_field(_("Whereabouts"))
+    note = note_field(_("Note"))
     # Shown only when the student's age does not fit compulsory education or the class's grade.
     confirm_age = forms.BooleanField(
         label=_("The birth date and the class are right"), required=False

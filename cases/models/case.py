@@ -14,6 +14,7 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transitio
 from simple_history.models import HistoricalRecords
 
 from ..ladder import NEXT, NEXT_RUNG, RULES, ClosureReason, DismissalReason, Stage, Step
+from ..validators import LINE_MAX_LENGTH, NOTE_MAX_LENGTH, free_text
 from .roster import RiskFlag, Student
 from .units import Unit
 
@@ -100,12 +101,22 @@ class Case(ConcurrentTransitionMixin, models.Model):
     reasons = models.JSONField(
         _("reasons"), default=list, blank=True, validators=[validate_reasons]
     )
-    reason_note = models.CharField(_("reason details"), max_length=200, blank=True)
+    reason_note = models.CharField(
+        _("reason details"),
+        max_length=LINE_MAX_LENGTH,
+        blank=True,
+        validators=free_text(LINE_MAX_LENGTH),
+    )
     risk_flags = models.JSONField(
         _("risk flags at opening"), default=list, blank=True, validators=[validate_flags]
     )
     last_seen_on = models.DateField(_("last seen in school"), null=True, blank=True)
-    whereabouts = models.CharField(_("whereabouts"), max_length=200, blank=True)
+    whereabouts = models.CharField(
+        _("whereabouts"),
+        max_length=LINE_MAX_LENGTH,
+        blank=True,
+        validators=free_text(LINE_MAX_LENGTH),
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -145,7 +156,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     dismissal_reason = models.CharField(
         _("dismissal reason"), max_length=20, choices=DismissalReason.choices, blank=True
     )
-    receiving_school = models.CharField(_("receiving school"), max_length=100, blank=True)
+    receiving_school = models.CharField(
+        _("receiving school"), max_length=100, blank=True, validators=free_text(100)
+    )
     # A transfer or suspension the school requested (closure_reason holds which), waiting for
     # the approval of the body above it.
     closure_requested_at = models.DateTimeField(_("closure requested at"), null=True, blank=True)
@@ -256,7 +269,7 @@ class CaseEvent(models.Model):
         related_name="case_events",
     )
     at = models.DateTimeField(_("at"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, validators=free_text(NOTE_MAX_LENGTH))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner after the step"),

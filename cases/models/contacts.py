@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from ..validators import LINE_MAX_LENGTH, NOTE_MAX_LENGTH, free_text
+
 
 class ContactKind(models.TextChoices):
     HOME_VISIT = "home_visit", pgettext_lazy("contact kind", "Home visit")  # 家访
@@ -35,18 +37,25 @@ class Contact(models.Model):
     stage = models.CharField(_("stage at the time"), max_length=24)
     kind = models.CharField(_("kind"), max_length=20, choices=ContactKind.choices)
     occurred_on = models.DateField(_("date"))
-    place = models.CharField(_("place"), max_length=200, blank=True)
+    place = models.CharField(
+        _("place"), max_length=LINE_MAX_LENGTH, blank=True, validators=free_text(LINE_MAX_LENGTH)
+    )
     participants = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("staff taking part"),
         related_name="contacts",
     )
-    other_participants = models.CharField(_("other participants"), max_length=200, blank=True)
+    other_participants = models.CharField(
+        _("other participants"),
+        max_length=LINE_MAX_LENGTH,
+        blank=True,
+        validators=free_text(LINE_MAX_LENGTH),
+    )
     guardian_attitude = models.CharField(
         _("guardian's attitude"), max_length=20, choices=GuardianAttitude.choices
     )
-    result = models.TextField(_("result"))
-    next_step = models.TextField(_("next step"), blank=True)
+    result = models.TextField(_("result"), validators=free_text(NOTE_MAX_LENGTH))
+    next_step = models.TextField(_("next step"), blank=True, validators=free_text(NOTE_MAX_LENGTH))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),

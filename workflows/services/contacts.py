@@ -12,7 +12,7 @@ from cases.models import Case, Contact
 
 from .. import errors
 from ..errors import GuardFailed, StepForbidden
-from .core import case_locked
+from .core import case_locked, full_clean
 
 
 @transaction.atomic
@@ -57,7 +57,7 @@ def contact_record(
     )
     contact._history_user = by
     contact._history_date = contact.recorded_at
-    contact.full_clean()
+    full_clean(contact)
     contact.save()
     contact.participants.set(people.values())
     return contact

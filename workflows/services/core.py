@@ -7,12 +7,14 @@ outbox row. Any refusal raises a typed `CaseError` before anything is written.""
 from collections.abc import Callable
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_fsm import ConcurrentTransition
 
 from cases import access, chain, clock, grants
 from cases.ladder import RULES
 from cases.models import Case, CaseEvent, Stage, Step
+from cases.validators import NOTE_MAX_LENGTH, free_text
 from notifications.services import notify
 
 from .. import errors, messages, policies, routing
@@ -49,7 +51,7 @@ def save_case(case: Case, *, by: User, step: str, note: str) -> None:
     case._change_reason = change_reason(step, note)
     case.version += 1
     # The stage is the FSM's to set; full_clean would assign it and the field is protected.
-    case.full_clean(exclude=["stage"])
+    full_clean(case, exclude=["stage"])
     try:
         case.save()
     except ConcurrentTransition:
@@ -94,8 +96,29 @@ def require_note(note: str) -> str:
 
 
 def checked_note(step: str, note: str) -> str:
-    """The note, stripped and required where the ladder says the step needs a written reason."""
-    return require_note(note) if RULES[step].note_required else note
+    """The note, stripped and required where the ladder says the step needs a written reason;
+    refused when too long or when it holds an identity or phone number."""
+    note = require_note(note) if RULES[step].note_required else note
+    valid(free_text(NOTE_MAX_LENGTH), note)
+    return note
+
+
+def valid(validators, value) -> None:
+    """Run field validators; their first complaint becomes the step's refusal."""
+    try:
+        for validator in validators:
+            validator(value)
+    except ValidationError as error:
+        raise GuardFailed(error.messages[0]) from None
+
+
+def full_clean(record, **options) -> None:
+    """`full_clean`, its first complaint the step's refusal (the forms catch these first; the
+    services must not pass what a form would not)."""
+    try:
+        record.full_clean(**options)
+    except ValidationError as error:
+        raise GuardFailed(error.messages[0]) from None
 
 
 @transaction.atomic

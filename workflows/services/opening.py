@@ -12,7 +12,7 @@ from notifications.services import notify
 
 from .. import errors, messages, routing
 from ..errors import CaseAlreadyOpen, GuardFailed, StepForbidden
-from .core import enter_stage, record_event, save_case, take_step, tell_new_owner
+from .core import checked_note, enter_stage, record_event, save_case, take_step, tell_new_owner
 
 
 @transaction.atomic
@@ -27,6 +27,7 @@ def case_open(
     note: str = "",
 ) -> Case:
     """班主任 opens a case for a suspected dropout (疑似辍学)."""
+    note = checked_note(Step.OPEN, note)
     # Lock the student so that two people opening a case for the same child queue up.
     student = (
         Student.objects.select_for_update(of=("self",))

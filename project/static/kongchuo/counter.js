@@ -1,0 +1,38 @@
+// While someone types into a field with a length limit, show how many characters are used:
+// "120 / 2000". The limit itself comes from the form (maxlength); the server checks it again.
+(function () {
+  "use strict";
+
+  function limitOf(field) {
+    var holder = field.closest("[maxlength]");
+    var limit = holder ? parseInt(holder.getAttribute("maxlength"), 10) : NaN;
+    return isNaN(limit) ? null : { holder: holder, limit: limit };
+  }
+
+  function counterAfter(holder) {
+    var next = holder.nextElementSibling;
+    if (next && next.classList.contains("kc-count")) {
+      return next;
+    }
+    var counter = document.createElement("span");
+    counter.className = "kc-count";
+    counter.setAttribute("aria-live", "polite");
+    holder.insertAdjacentElement("afterend", counter);
+    return counter;
+  }
+
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!(field instanceof HTMLTextAreaElement || field instanceof HTMLInputElement)) {
+      return;
+    }
+    var found = limitOf(field);
+    if (!found) {
+      return;
+    }
+    var used = field.value.length;
+    var counter = counterAfter(found.holder);
+    counter.textContent = used + " / " + found.limit;
+    counter.classList.toggle("kc-count--full", used >= found.limit);
+  });
+})();
