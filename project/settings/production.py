@@ -26,8 +26,8 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Behind the load balancer, the client's address for login throttling.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1)
+# Behind the reverse proxy, the client's address for sign-in throttling (project/throttle.py).
+AXES_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1)
 
 # Static files: hashed names and compressed copies from `collectstatic`, served by whitenoise
 # (straight after the security headers) with far-future cache headers.

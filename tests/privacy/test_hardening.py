@@ -39,3 +39,63 @@ def test_forms_need_the_csrf_token(world):
     assert response.status_code == 403
     case.refresh_from_db()
     assert case.stage == Stage.REPORTED
+
+
+# Behind a reverse proxy (production: AXES_PROXY_COUNT=1) -----------------------------------------
+
+
+def behind_proxy(client_address: str, spoofed: str = "") -> Client:
+    """A browser at `client_address` reaching the server through nginx at 10.1.1.1, which appends
+    the address it saw to whatever X-Forwarded-For the browser sent."""
+    forwarded = f"{spoofed}, {client_address}" if spoofed else client_address
+    return Client(REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_behind_the_proxy_one_attacker_cannot_lock_a_user_out_for_everyone(db, settings):
+    settings.AXES_PROXY_COUNT = 1  # as in production
+    user = UserFactory(username="teacher_a")
+    attacker = behind_proxy("203.0.113.7")
+    for attempt in range(5):
+        sign_in(attacker, "teacher_a", f"wrong-{attempt}")
+    assert sign_in(attacker, "teacher_a", PASSWORD).status_code == 429
+    # the teacher, at the school's own address behind the same proxy, still signs in
+    assert sign_in(behind_proxy("198.51.100.20"), user.username, PASSWORD).status_code == 302
+
+
+def test_a_forged_forwarded_header_does_not_dodge_the_lock(db, settings):
+    settings.AXES_PROXY_COUNT = 1
+    UserFactory(username="teacher_b")
+    for attempt in range(5):
+        # each time another made-up address in front: the proxy's own entry still names the
+        # attacker
+        sign_in(behind_proxy("203.0.113.8", spoofed=f"192.0.2.{attempt}"), "teacher_b", "x")
+    locked = sign_in(behind_proxy("203.0.113.8", spoofed="192.0.2.99"), "teacher_b", PASSWORD)
+    assert locked.status_code == 429
+
+
+def test_one_password_sprayed_over_many_usernames_locks_the_address(db, settings):
+    settings.AXES_PROXY_COUNT = 1
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 8
+    victim = UserFactory(username="sprayed_last")
+    sprayer = behind_proxy("203.0.113.9")
+    for number in range(7):  # one try each: no username reaches its own limit of five
+        assert sign_in(sprayer, f"someone{number}", "Summer2026!").status_code == 200
+    assert sign_in(sprayer, "someone7", "Summer2026!").status_code == 429  # the eighth locks
+    assert sign_in(sprayer, victim.username, PASSWORD).status_code == 429
+    # other addresses are not affected
+    assert sign_in(behind_proxy("198.51.100.21"), victim.username, PASSWORD).status_code == 302
+
+
+def test_production_counts_one_proxy_in_front_by_default():
+    import json
+
+    from ..project.test_settings import run_production
+
+    probe = run_production({"AXES_PROXY_COUNT": None}, "AXES_PROXY_COUNT")
+    assert probe.returncode == 0, probe.stderr
+    assert json.loads(probe.stdout.strip().splitlines()[-1]) == {"AXES_PROXY_COUNT": True}
+    value = run_production(
+        {"AXES_PROXY_COUNT": None},
+        "AXES_CLIENT_IP_CALLABLE",
+    )
+    assert value.returncode == 0, value.stderr
