@@ -71,8 +71,8 @@ class StudentAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     exclude = ["student_no", "id_number"]
     readonly_fields = ["student_no_masked", "id_number_masked"]
     list_filter = ["school", "gender", "left_behind", "migrant", "disability", "poor_household"]
-    # Name only: a search term travels in the URL, and registry or ID numbers must not.
-    search_fields = ["name"]
+    # No search box: the admin's search travels in the URL (?q=), and neither a child's name nor
+    # a number may. Find a student by school and class filters, or on "My students" (by POST).
     autocomplete_fields = ["klass", "residence_township", "residence_village"]
     inlines = [GuardianInline]
 
@@ -106,7 +106,9 @@ class ContactInline(ReadOnlyMixin, admin.TabularInline):
 class CaseAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "student", "stage", "school", "owner", "deadline"]
     list_filter = ["stage", "school", "township"]
-    search_fields = ["student__name"]
+    # By case number only: a search term travels in the URL, and a child's name must not.
+    search_fields = ["=id"]
+    search_help_text = _("Case number")
     inlines = [CaseEventInline, ContactInline]
 
 

@@ -31,7 +31,7 @@ def _address(value: str) -> str | None:
 def client_address(request) -> str | None:
     """The AXES_CLIENT_IP_CALLABLE: the client's address as the trusted proxies saw it."""
     remote = _address(request.META.get("REMOTE_ADDR", ""))
-    proxies = settings.AXES_PROXY_COUNT
+    proxies = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:
         return remote
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")

@@ -27,7 +27,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Behind the reverse proxy, the client's address for sign-in throttling (project/throttle.py).
-AXES_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 # Static files: hashed names and compressed copies from `collectstatic`, served by whitenoise
 # (straight after the security headers) with far-future cache headers.

@@ -70,17 +70,24 @@ def new_context(browser):
     """Make browser contexts (separate cookie jars: one per signed-in person); all are closed
     when the test ends."""
     contexts = []
+    violations = []
+
+    def watch(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
 
     def make(**options):
         context = browser.new_context(locale="zh-CN", **options)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
+        context.on("console", watch)  # every page: an inline script or style the CSP refused
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert not violations, "the Content-Security-Policy refused:\n" + "\n".join(violations)
 
 
 @pytest.fixture

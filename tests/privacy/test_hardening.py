@@ -41,7 +41,7 @@ def test_forms_need_the_csrf_token(world):
     assert case.stage == Stage.REPORTED
 
 
-# Behind a reverse proxy (production: AXES_PROXY_COUNT=1) -----------------------------------------
+# Behind a reverse proxy (production: TRUSTED_PROXY_COUNT=1) --------------------------------------
 
 
 def behind_proxy(client_address: str, spoofed: str = "") -> Client:
@@ -52,7 +52,7 @@ def behind_proxy(client_address: str, spoofed: str = "") -> Client:
 
 
 def test_behind_the_proxy_one_attacker_cannot_lock_a_user_out_for_everyone(db, settings):
-    settings.AXES_PROXY_COUNT = 1  # as in production
+    settings.TRUSTED_PROXY_COUNT = 1  # as in production
     user = UserFactory(username="teacher_a")
     attacker = behind_proxy("203.0.113.7")
     for attempt in range(5):
@@ -63,7 +63,7 @@ def test_behind_the_proxy_one_attacker_cannot_lock_a_user_out_for_everyone(db, s
 
 
 def test_a_forged_forwarded_header_does_not_dodge_the_lock(db, settings):
-    settings.AXES_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     UserFactory(username="teacher_b")
     for attempt in range(5):
         # each time another made-up address in front: the proxy's own entry still names the
@@ -74,7 +74,7 @@ def test_a_forged_forwarded_header_does_not_dodge_the_lock(db, settings):
 
 
 def test_one_password_sprayed_over_many_usernames_locks_the_address(db, settings):
-    settings.AXES_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     settings.AXES_ADDRESS_FAILURE_LIMIT = 8
     victim = UserFactory(username="sprayed_last")
     sprayer = behind_proxy("203.0.113.9")
@@ -91,11 +91,21 @@ def test_production_counts_one_proxy_in_front_by_default():
 
     from ..project.test_settings import run_production
 
-    probe = run_production({"AXES_PROXY_COUNT": None}, "AXES_PROXY_COUNT")
+    probe = run_production({"TRUSTED_PROXY_COUNT": None}, "TRUSTED_PROXY_COUNT")
     assert probe.returncode == 0, probe.stderr
-    assert json.loads(probe.stdout.strip().splitlines()[-1]) == {"AXES_PROXY_COUNT": True}
+    assert json.loads(probe.stdout.strip().splitlines()[-1]) == {"TRUSTED_PROXY_COUNT": True}
     value = run_production(
-        {"AXES_PROXY_COUNT": None},
+        {"TRUSTED_PROXY_COUNT": None},
         "AXES_CLIENT_IP_CALLABLE",
     )
     assert value.returncode == 0, value.stderr
+
+
+def test_every_page_sends_the_content_security_policy(client, world):
+    client.force_login(world[Role.HOMEROOM_TEACHER])
+    response = client.get("/work/mine/")
+    policy = response["Content-Security-Policy"]
+    script_src = next(part for part in policy.split(";") if "script-src" in part)
+    assert script_src.split() == ["script-src", "'self'"]  # no inline script, no eval
+    assert "frame-ancestors 'none'" in policy
+    assert "camera=()" in response["Permissions-Policy"]

@@ -118,3 +118,13 @@ def test_a_role_ended_in_the_admin_hands_its_cases_on(staff_client, world):
     case.refresh_from_db()
     assert case.owner == world[Role.SCHOOL_OFFICER]
     assert case.events.latest("id").actor.username == "system"
+
+
+def test_no_childs_name_is_searched_through_a_url(staff_client, moved_case):
+    students = staff_client.get(reverse("admin:cases_student_changelist")).content.decode()
+    assert 'name="q"' not in students  # no search box that would put a name in the URL
+    cases = reverse("admin:cases_case_changelist")
+    by_number = staff_client.get(cases, {"q": str(moved_case.pk)})
+    assert by_number.context["cl"].result_count == 1
+    by_name = staff_client.get(cases, {"q": moved_case.student.name})
+    assert by_name.context["cl"].result_count == 0

@@ -1,7 +1,17 @@
-// While someone types into a field with a length limit, show how many characters are used:
-// "120 / 2000". The limit itself comes from the form (maxlength); the server checks it again.
+// The pages' own behaviour, kept out of the HTML so that the Content-Security-Policy can refuse
+// every inline script.
 (function () {
   "use strict";
+
+  // The language switch in the top bar takes effect as soon as a language is chosen.
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "kc-language-select") {
+      event.target.form.submit();
+    }
+  });
+
+  // While someone types into a field with a length limit, show how many characters are used:
+  // "120 / 2000". The limit itself comes from the form (maxlength); the server checks it again.
 
   function limitOf(field) {
     var holder = field.closest("[maxlength]");
