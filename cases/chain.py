@@ -3,9 +3,12 @@
 Each event's hash is an HMAC (key AUDIT_CHAIN_KEY, kept outside the database) over its own fields
 and the hash of the case's previous event, so editing, deleting or reordering any event by hand
 breaks every link after it, and someone with only database access cannot forge a new chain. The
-last event must also agree with the case row (stage and owner), so removing the newest event
-shows too. `verify_audit` recomputes the chains and names the first event that no longer
-matches. (Contacts are not chained; they have no edit path in pages or admin.)
+last event must also agree with the case row (stage, owner and deadline), so removing the newest
+event shows too, and so does a deadline edited in the case row. `verify_audit` recomputes the
+chains and names the first event that no longer matches. Someone who removes the newest events
+and rewinds the case row to match, or removes a case with its events, is caught by the signed
+checkpoint of every chain's head (cases/checkpoint.py). Contacts form a chain of their own
+per case (`seal_contact`), checked the same way.
 """
 
 import dataclasses
@@ -16,7 +19,7 @@ import json
 
 from django.conf import settings
 
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, Contact
 
 
 def _utc(moment: datetime.datetime) -> str:
@@ -45,6 +48,58 @@ def event_hash(event: CaseEvent, previous_hash: str) -> str:
     return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
+def _digest(fields: list) -> str:
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(settings.AUDIT_CHAIN_KEY.encode(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def contact_hash(contact, previous_hash: str) -> str:
+    """The HMAC of a contact's own fields and the hash of the case's previous contact (who took
+    part is a many-to-many row of its own, not covered)."""
+    return _digest(
+        [
+            "contact",
+            contact.case_id,
+            contact.stage,
+            contact.kind,
+            contact.occurred_on.isoformat(),
+            contact.place,
+            contact.other_participants,
+            contact.guardian_attitude,
+            contact.result,
+            contact.next_step,
+            contact.recorded_by_id,
+            _utc(contact.recorded_at),
+            previous_hash,
+        ]
+    )
+
+
+def seal_contact(contact) -> None:
+    """Link a new (unsaved) contact to the case's last one; the caller holds the case's lock."""
+    last = Contact.objects.filter(case_id=contact.case_id).order_by("-id").values("hash").first()
+    contact.previous_hash = last["hash"] if last else ""
+    contact.hash = contact_hash(contact, contact.previous_hash)
+
+
+def broken_contacts(case_ids=None) -> list["BrokenLink"]:
+    """The first contact of each case whose chain does not hold."""
+    contacts = Contact.objects.order_by("case_id", "id")
+    if case_ids is not None:
+        contacts = contacts.filter(case_id__in=list(case_ids))
+    broken, current, previous, failed = [], None, "", False
+    for contact in contacts.iterator(chunk_size=2000):
+        if contact.case_id != current:
+            current, previous, failed = contact.case_id, "", False
+        if failed:
+            continue
+        if contact.previous_hash != previous or contact.hash != contact_hash(contact, previous):
+            broken.append(BrokenLink(contact.case_id, None, contact.pk))
+            failed = True
+        previous = contact.hash
+    return broken
+
+
 def seal(event: CaseEvent) -> None:
     """Link a new (unsaved) event to the case's last one. The case row is locked by the caller,
     so no other event of the case can slip in between."""
@@ -56,7 +111,8 @@ def seal(event: CaseEvent) -> None:
 @dataclasses.dataclass(frozen=True)
 class BrokenLink:
     case_id: int
-    event_id: int | None  # None: the case has no events left at all
+    event_id: int | None  # None: the case has no events left at all (or: a contact's link)
+    contact_id: int | None = None  # a contact whose chain breaks here
 
 
 def verify(cases=None) -> list[BrokenLink]:
@@ -65,7 +121,8 @@ def verify(cases=None) -> list[BrokenLink]:
     if cases is not None:
         case_rows = case_rows.filter(pk__in=[getattr(case, "pk", case) for case in cases])
     heads = {
-        pk: (stage, owner) for pk, stage, owner in case_rows.values_list("pk", "stage", "owner")
+        pk: (stage, owner, deadline)
+        for pk, stage, owner, deadline in case_rows.values_list("pk", "stage", "owner", "deadline")
     }
     events = CaseEvent.objects.filter(case__in=list(heads)).order_by("case_id", "id")
     broken, last_seen = [], {}
@@ -81,10 +138,15 @@ def verify(cases=None) -> list[BrokenLink]:
             failed = True
         previous = event.hash
     named = {link.case_id for link in broken}
-    for case_id, (stage, owner_id) in heads.items():
+    for case_id, (stage, owner_id, deadline) in heads.items():
         last = last_seen.get(case_id)
         if last is None:
             broken.append(BrokenLink(case_id, None))
-        elif case_id not in named and (last.to_stage, last.owner_id) != (stage, owner_id):
+        elif case_id not in named and (last.to_stage, last.owner_id, last.deadline) != (
+            stage,
+            owner_id,
+            deadline,
+        ):
             broken.append(BrokenLink(case_id, last.pk))
+    broken.extend(broken_contacts(heads))
     return broken

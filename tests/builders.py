@@ -2,7 +2,7 @@
 
 import datetime
 
-from cases import clock
+from cases import chain, clock
 from cases.models import ClosureReason, Contact, ContactKind, GuardianAttitude, Role, Stage
 
 from . import factories
@@ -33,6 +33,8 @@ def add_contact(case, *, by, stage, kind=ContactKind.HOME_VISIT, participants=()
         recorded_by=by,
         recorded_at=clock.now(),
     )
+    chain.seal_contact(contact)
+    contact.save(update_fields=["previous_hash", "hash"])
     contact.participants.set([by, *participants])
     return contact
 

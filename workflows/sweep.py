@@ -10,12 +10,14 @@ so nothing is sent twice, and each case commits on its own, so nothing done is l
 import dataclasses
 import datetime
 import logging
+from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from cases import clock
+from cases import checkpoint, clock
 from cases.ladder import NEXT_RUNG
 from cases.models import Case, Stage
 from cases.staff import name_of
@@ -166,6 +168,9 @@ def sweep_deadlines() -> SweepReport:
         alerted, escalated = _isolated(mark_overdue, case_id, now, default=(False, False))
         report.overdue += alerted
         report.escalated += escalated
+    if settings.AUDIT_CHECKPOINT_PATH:
+        # after the pass: the heads include what it wrote (cases/checkpoint.py)
+        checkpoint.write(Path(settings.AUDIT_CHECKPOINT_PATH), now=now)
     return report
 
 

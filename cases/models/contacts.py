@@ -63,6 +63,9 @@ class Contact(models.Model):
         related_name="recorded_contacts",
     )
     recorded_at = models.DateTimeField(_("recorded at"))
+    # Each case's contacts form a hash chain of their own, like its events (cases/chain.py).
+    previous_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
     history = HistoricalRecords(m2m_fields=[participants])
 
     class Meta:

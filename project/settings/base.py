@@ -178,6 +178,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Where the sweep writes the signed checkpoint of every case's chain head (cases/checkpoint.py):
+# storage the database's users cannot write. Empty: no checkpoint.
+AUDIT_CHECKPOINT_PATH = env("AUDIT_CHECKPOINT_PATH", default="")
+
 # Content-Security-Policy: only this site's own scripts, styles, fonts and images; no inline
 # script, no frames, no plugins (the pages keep their behaviour in kongchuo/site.js). Inline
 # styles are allowed because viewflow's Material components (used unmodified) set styles at run

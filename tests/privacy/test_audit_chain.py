@@ -1,12 +1,13 @@
 """The hash chain over each case's events: a row edited by hand in the database is named."""
 
+import datetime
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from cases import chain
+from cases import chain, clock
 from cases.models import CaseEvent, Role, Stage
 from workflows import services
 
@@ -79,3 +80,120 @@ def test_a_chain_recomputed_without_the_key_does_not_verify(world, settings):
         )
     settings.AUDIT_CHAIN_KEY = "development-audit-chain-not-secret"
     assert chain.verify() == [chain.BrokenLink(case.pk, first.pk)]
+
+
+# Rewinds and deletions: the case row and the signed checkpoint ----------------------------------
+
+
+def test_a_deadline_edited_in_the_case_row_shows(world):
+    case = moved_case(world)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_case SET deadline = %s WHERE id = %s",
+            [case.deadline + datetime.timedelta(days=30), case.pk],
+        )
+    assert chain.verify() == [chain.BrokenLink(case.pk, case.events.latest("id").pk)]
+
+
+def rewind(case) -> None:
+    """What someone with database access does to hide the newest step: remove its event and put
+    the case row back as the event before left it."""
+    last, previous = case.events.order_by("-id")[:2]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_caseevent WHERE id = %s", [last.pk])
+        cursor.execute(
+            "UPDATE cases_case SET stage = %s, owner_id = %s, deadline = %s, version = %s "
+            "WHERE id = %s",
+            [previous.to_stage, previous.owner_id, previous.deadline, 1, case.pk],
+        )
+
+
+def test_a_rewound_case_passes_the_chain_but_not_the_checkpoint(world, tmp_path):
+    from cases import checkpoint
+
+    case = moved_case(world)
+    path = tmp_path / "heads.json"
+    checkpoint.write(path, now=clock.now())
+    assert checkpoint.compare(path) == []
+    rewind(case)
+    assert chain.verify([case]) == []  # the chain alone cannot see it
+    problems = checkpoint.compare(path)
+    assert len(problems) == 1
+    assert str(case.pk) in problems[0]
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", checkpoint=path, stdout=out)
+    assert str(case.pk) in out.getvalue()
+
+
+def test_a_case_removed_with_its_events_shows_against_the_checkpoint(world, tmp_path):
+    from cases import checkpoint
+    from cases.models import CaseUserObjectPermission
+
+    case = moved_case(world)
+    path = tmp_path / "heads.json"
+    checkpoint.write(path, now=clock.now())
+    with connection.cursor() as cursor:
+        CaseUserObjectPermission.objects.filter(content_object=case).delete()
+        cursor.execute("DELETE FROM cases_caseevent WHERE case_id = %s", [case.pk])
+        cursor.execute("DELETE FROM cases_historicalcase WHERE id = %s", [case.pk])
+        cursor.execute("DELETE FROM cases_case WHERE id = %s", [case.pk])
+    assert chain.verify() == []  # nothing left to check in the database
+    [problem] = checkpoint.compare(path)
+    assert str(case.pk) in problem
+
+
+def test_an_altered_checkpoint_is_refused(world, tmp_path):
+    import json
+
+    from cases import checkpoint
+
+    case = moved_case(world)
+    path = tmp_path / "heads.json"
+    checkpoint.write(path, now=clock.now())
+    rewind(case)
+    document = json.loads(path.read_text())
+    body = json.loads(document["body"])
+    body["heads"][str(case.pk)][0] -= 1  # make the checkpoint agree with the rewound case
+    document["body"] = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    path.write_text(json.dumps(document))
+    [problem] = checkpoint.compare(path)
+    assert "heads.json" in problem
+
+
+def test_the_sweep_writes_the_checkpoint(world, tmp_path, settings):
+    from cases import checkpoint
+    from workflows import sweep
+
+    moved_case(world)
+    settings.AUDIT_CHECKPOINT_PATH = str(tmp_path / "sweep" / "heads.json")
+    sweep.sweep_deadlines()
+    assert checkpoint.compare(tmp_path / "sweep" / "heads.json") == []
+    assert (tmp_path / "sweep" / "heads.json").exists()
+
+
+def test_an_edited_contact_is_named(world):
+    from cases.models import ContactKind
+
+    case = moved_case(world)
+    for result in ("家长同意考虑", "家长仍不同意"):
+        services.contact_record(
+            case=case,
+            by=world[Role.HOMEROOM_TEACHER],
+            kind=ContactKind.PHONE,
+            occurred_on=clock.today(),
+            guardian_attitude="hesitant",
+            result=result,
+        )
+    first, second = case.contacts.order_by("id")
+    assert second.previous_hash == first.hash
+    assert chain.verify([case]) == []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_contact SET result = %s WHERE id = %s", ["家长同意", second.pk]
+        )
+    assert chain.verify([case]) == [chain.BrokenLink(case.pk, None, second.pk)]
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", stdout=out)
+    assert f"{second.pk}" in out.getvalue()

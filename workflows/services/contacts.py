@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from cases import access, clock
+from cases import access, chain, clock
 from cases.ladder import RECORD_CONTACT
 from cases.models import Case, Contact
 
@@ -58,6 +58,7 @@ def contact_record(
     contact._history_user = by
     contact._history_date = contact.recorded_at
     full_clean(contact)
+    chain.seal_contact(contact)
     contact.save()
     contact.participants.set(people.values())
     return contact
