@@ -292,6 +292,11 @@ STAGES: dict[str, StageRule] = {
     # 8 weeks; the deadline is never before the first day the case may be closed (closable_on).
     Stage.TUTORING_FOLLOWUP: StageRule(TUTOR, 40, 5, Role.SCHOOL_OFFICER),
 }
+# The stages the residence township owns by default: its queue, and where a hand-over to
+# another township moves the owner too.
+TOWNSHIP_STAGES = tuple(
+    stage for stage, rule in STAGES.items() if rule.owner_role == Role.TOWNSHIP_OFFICIAL
+)
 
 
 # --- the steps ----------------------------------------------------------------------------------
@@ -311,6 +316,8 @@ class StepRule:
     note_required: bool = False  # a written reason is part of the step
     # For the approval of a requested closure: the roles depend on what was requested.
     roles_by_reason: dict | None = None
+    # Who hears of the step besides the new owner (every holder of these roles over the case).
+    tells: tuple[str, ...] = ()
 
     @property
     def moves(self) -> bool:
@@ -324,8 +331,10 @@ class StepRule:
         return self.roles_by_reason.get(case.closure_reason, self.roles)
 
 
-def _rule(step, roles, sources=(), target=None, guards=(), *, note=False, by_reason=None):
-    return StepRule(step, frozenset(roles), tuple(sources), target, tuple(guards), note, by_reason)
+def _rule(step, roles, sources=(), target=None, guards=(), *, note=False, by_reason=None, tells=()):
+    return StepRule(
+        step, frozenset(roles), tuple(sources), target, tuple(guards), note, by_reason, tells
+    )
 
 
 RULES: dict[str, StepRule] = {
@@ -349,8 +358,15 @@ RULES: dict[str, StepRule] = {
             [has_dismissal_reason, dismissed_transfer_names_school],
             note=True,
         ),
-        # The school confirms the suspicion (知名、知人、知情); home visits start.
-        _rule(Step.START_HOME_VISIT, {Role.SCHOOL_OFFICER}, [Stage.REPORTED], Stage.HOME_VISIT),
+        # The school confirms the suspicion; home visits start. The township where the child
+        # lives and the county are told at once (知名、知人、知情, 篇二 §三.3).
+        _rule(
+            Step.START_HOME_VISIT,
+            {Role.SCHOOL_OFFICER},
+            [Stage.REPORTED],
+            Stage.HOME_VISIT,
+            tells=(Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR),
+        ),
         # A week of visits failed: 辍学报告单 filed, the residence township takes over.
         _rule(
             Step.ESCALATE,
@@ -453,6 +469,17 @@ RULES: dict[str, StepRule] = {
 
 def rule(step: str) -> StepRule:
     return RULES[step]
+
+
+# Steps a person takes from the case page that keep the stage (opening a case and recording a
+# contact have pages of their own).
+KEPT_STAGE_STEPS = tuple(
+    step
+    for step, rule in RULES.items()
+    if not rule.moves and step not in (Step.OPEN, RECORD_CONTACT)
+)
+# Steps offered only while a closure waits for approval.
+WAITING_STEPS = tuple(step for step, rule in RULES.items() if closure_pending in rule.guards)
 
 
 # --- who sees which page: the roles that act on what it lists ---------------------------------

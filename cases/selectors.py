@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 
 from . import clock, crypto
 from .access import CASE_ANCHORS, grants_of
-from .ladder import REPORTS_QUEUE_ROLES, SUPERVISOR_ROLES, TOWNSHIP_QUEUE_ROLES
+from .ladder import REPORTS_QUEUE_ROLES, SUPERVISOR_ROLES, TOWNSHIP_QUEUE_ROLES, TOWNSHIP_STAGES
 from .models import Case, CaseUserObjectPermission, Role, Stage, Student, Unit, UnitKind
 from .validators import normalize_student_no
 
@@ -101,9 +101,7 @@ def incoming_reports(user) -> QuerySet[Case]:
 
 def township_queue(user) -> QuerySet[Case]:
     """Cases escalated to the township where the student lives."""
-    return cases_in_reach(user, roles=TOWNSHIP_QUEUE_ROLES).filter(
-        stage__in=[Stage.TOWNSHIP_PERSUASION, Stage.LEGAL_ENFORCEMENT]
-    )
+    return cases_in_reach(user, roles=TOWNSHIP_QUEUE_ROLES).filter(stage__in=TOWNSHIP_STAGES)
 
 
 def overdue_cases(user) -> QuerySet[Case]:

@@ -7,12 +7,8 @@ import dataclasses
 from django_fsm import Transition
 
 from .access import may_take
-from .ladder import RECORD_CONTACT, RULES, Step
+from .ladder import KEPT_STAGE_STEPS, RECORD_CONTACT, RULES, WAITING_STEPS, Step
 from .models import Case
-
-# Steps a person takes on the case page that keep the stage.
-KEPT_STAGE_STEPS = (Step.REASSIGN, Step.HAND_OVER, Step.REQUEST_CLOSURE, Step.REFUSE_CLOSURE)
-WAITING_STEPS = (Step.APPROVE_CLOSURE, Step.REFUSE_CLOSURE)
 
 
 @dataclasses.dataclass(frozen=True)

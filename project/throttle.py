@@ -3,6 +3,8 @@
 The client's address: behind N trusted proxies, each proxy appends the address it received the
 request from to X-Forwarded-For, so the client is the N-th entry from the right; anything to the
 left of it was written by the client and is ignored (the same rule as Werkzeug's ProxyFix).
+The header counts only on a request that came from a proxy (REMOTE_ADDR within
+TRUSTED_PROXY_NETWORKS): a client that reaches the server directly cannot name another address.
 With no proxy (N = 0), REMOTE_ADDR is the client.
 
 The limits: five failures for one username from one address lock that pair (axes); and any
@@ -28,11 +30,21 @@ def _address(value: str) -> str | None:
         return None
 
 
+def from_trusted_proxy(remote: str | None) -> bool:
+    if remote is None:
+        return False
+    address = ipaddress.ip_address(remote)
+    return any(
+        address in ipaddress.ip_network(network, strict=False)
+        for network in settings.TRUSTED_PROXY_NETWORKS
+    )
+
+
 def client_address(request) -> str | None:
     """The AXES_CLIENT_IP_CALLABLE: the client's address as the trusted proxies saw it."""
     remote = _address(request.META.get("REMOTE_ADDR", ""))
     proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies <= 0:
+    if proxies <= 0 or not from_trusted_proxy(remote):
         return remote
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     chain = [entry for entry in forwarded.split(",") if entry.strip()]

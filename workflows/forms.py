@@ -6,6 +6,8 @@ Every form carries the stage and the version of the case the user saw (`seen_sta
 conflict, not applied to a case the user has not seen.
 """
 
+import copy
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -88,6 +90,11 @@ class StepForm(forms.Form):
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     note = note_field(_("Note"))
     step: str = ""  # the Step this form is the input of
+    # The case's attributes this form's fields set (attribute: field). The step's input guards
+    # (cases.ladder) run on a copy of the case with them set, so the form refuses exactly what
+    # the service would; each failure is shown on its field in `guard_fields`.
+    sets_on_case: dict[str, str] = {}
+    guard_fields: dict = {}
 
     def __init__(self, *args, case, **kwargs) -> None:
         kwargs.setdefault("initial", {})
@@ -99,6 +106,18 @@ class StepForm(forms.Form):
             self.fields["note"].required = True
             self.fields["note"].error_messages["required"] = NOTE_REQUIRED
             self.fields["note"].label = _("Reason (required)")
+
+    def clean(self):
+        data = super().clean()
+        if self.sets_on_case and not set(self.sets_on_case.values()) & set(self.errors):
+            draft = copy.copy(self.case)
+            for attribute, field in self.sets_on_case.items():
+                setattr(draft, attribute, data.get(field) or "")
+            for condition in RULES[self.step].guards:
+                if condition.on_input and not condition(draft):
+                    self.add_error(self.guard_fields.get(condition), condition.message)
+                    break
+        return data
 
     def inputs(self) -> dict:
         """The service's keyword arguments besides the case and the actor."""
@@ -148,13 +167,11 @@ class DismissForm(StepForm):
     )
     receiving_school = line_field(_("Receiving school (for a transfer)"), max_length=100)
     step = Step.DISMISS
-
-    def clean(self):
-        data = super().clean()
-        transfer = data.get("dismissal_reason") == DismissalReason.TRANSFERRED
-        if transfer and not data.get("receiving_school", "").strip():
-            self.add_error("receiving_school", rules.TRANSFER_NAMES_NO_SCHOOL)
-        return data
+    sets_on_case = {"dismissal_reason": "dismissal_reason", "receiving_school": "receiving_school"}
+    guard_fields = {
+        rules.has_dismissal_reason: "dismissal_reason",
+        rules.dismissed_transfer_names_school: "receiving_school",
+    }
 
     def inputs(self) -> dict:
         data = self.cleaned_data
@@ -224,6 +241,8 @@ class CloseVerifiedForm(StepForm):
         choices=[(c.value, c.label) for c in ClosureReason if c in DIRECT_CLOSURES],
     )
     step = Step.CLOSE_VERIFIED
+    sets_on_case = {"closure_reason": "reason"}
+    guard_fields = {rules.has_verified_closure: "reason"}
 
     def inputs(self) -> dict:
         return {"note": self.cleaned_data["note"], "reason": self.cleaned_data["reason"]}
@@ -236,13 +255,11 @@ class RequestClosureForm(StepForm):
     )
     receiving_school = line_field(_("Receiving school (for a transfer)"), max_length=100)
     step = Step.REQUEST_CLOSURE
-
-    def clean(self):
-        data = super().clean()
-        transfer = data.get("reason") == ClosureReason.TRANSFERRED
-        if transfer and not data.get("receiving_school", "").strip():
-            self.add_error("receiving_school", rules.TRANSFER_NAMES_NO_SCHOOL)
-        return data
+    sets_on_case = {"closure_reason": "reason", "receiving_school": "receiving_school"}
+    guard_fields = {
+        rules.has_requestable_closure: "reason",
+        rules.transfer_names_school: "receiving_school",
+    }
 
     def inputs(self) -> dict:
         data = self.cleaned_data

@@ -24,6 +24,7 @@ from cases.staff import name_of
 from notifications.services import notify, notify_group
 
 from . import messages, policies, routing, services
+from .errors import CaseError
 from .models import AlertKind, DeadlineAlert, StagePolicy
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class SweepReport:
     reminders: int = 0
     overdue: int = 0
     escalated: int = 0
+    checkpoint_problems: int = 0
 
 
 def _without_alert(kind: str):
@@ -147,14 +149,28 @@ def mark_overdue(case_id: int, now: datetime.datetime) -> tuple[bool, bool]:
             )
     if not (policy.auto_escalate and case.stage in NEXT_RUNG):
         return True, False
-    if not _claim(case, AlertKind.ESCALATED):
-        return True, False
-    services.case_auto_escalate(
-        case=case,
-        by=services.system_user(),
-        note=_("The deadline passed; the county's policy escalates."),
-    )
-    return True, True
+    return True, _escalate(case)
+
+
+def _escalate(case: Case) -> bool:
+    """The automatic escalation, in a savepoint of its own: when the ladder refuses it (no
+    official for the township, a guard), the alerts above stay sent and the case stays where it
+    is for a person to move; the refusal is logged by case number and kind."""
+    try:
+        with transaction.atomic():
+            if not _claim(case, AlertKind.ESCALATED):
+                return False
+            services.case_auto_escalate(
+                case=case,
+                by=services.system_user(),
+                note=_("The deadline passed; the county's policy escalates."),
+            )
+    except CaseError as refusal:
+        logger.warning(
+            "Automatic escalation of case %s refused (%s)", case.pk, type(refusal).__name__
+        )
+        return False
+    return True
 
 
 def sweep_deadlines() -> SweepReport:
@@ -170,8 +186,22 @@ def sweep_deadlines() -> SweepReport:
         report.escalated += escalated
     if settings.AUDIT_CHECKPOINT_PATH:
         # after the pass: the heads include what it wrote (cases/checkpoint.py)
-        checkpoint.write(Path(settings.AUDIT_CHECKPOINT_PATH), now=now)
+        report.checkpoint_problems = len(
+            _advance_checkpoint(Path(settings.AUDIT_CHECKPOINT_PATH), now)
+        )
     return report
+
+
+def _advance_checkpoint(path: Path, now: datetime.datetime) -> list[str]:
+    problems = checkpoint.advance(path, now=now)
+    if problems:
+        # Counts only; `verify_audit` names the cases to the operator.
+        logger.error(
+            "The audit checkpoint was kept, not advanced: %s differences from the database; "
+            "run verify_audit",
+            len(problems),
+        )
+    return problems
 
 
 def _isolated(action, case_id: int, now: datetime.datetime, *, default):

@@ -64,7 +64,36 @@ def _moves(step: str) -> dict:
     return {"source": list(rule.sources), "target": target, "conditions": list(rule.guards)}
 
 
-class Case(ConcurrentTransitionMixin, models.Model):
+class RemembersLoadedValues:
+    """Keeps the column values a row was read with, so that a save checks only the fields it
+    changes: an older row's text that predates a rule does not block every later step, and
+    nothing is read again to validate what the transaction already holds."""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def changed_fields(self) -> list[models.Field]:
+        """The concrete fields whose value differs from the row read (all of a new record)."""
+        loaded = getattr(self, "_loaded_values", None)
+        fields = self._meta.concrete_fields
+        if loaded is None:
+            return list(fields)
+        return [
+            field
+            for field in fields
+            if field.attname in loaded and getattr(self, field.attname) != loaded[field.attname]
+        ]
+
+    def remember_saved_values(self) -> None:
+        self._loaded_values = {
+            field.attname: getattr(self, field.attname) for field in self._meta.concrete_fields
+        }
+
+
+class Case(RemembersLoadedValues, ConcurrentTransitionMixin, models.Model):
     """One suspected dropout (一生一案). At most one open case per student."""
 
     student = models.ForeignKey(

@@ -145,6 +145,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Behind reverse proxies the client's address is read from X-Forwarded-For (project/throttle.py);
 # 0: no proxy, REMOTE_ADDR is the client. Production defaults to one (nginx in front).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The addresses the nearest proxy connects from; X-Forwarded-For from anywhere else is ignored.
+TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 AXES_CLIENT_IP_CALLABLE = "project.throttle.client_address"
 # Failures from one address over all usernames before that address is locked too (a password
 # sprayed over many usernames); higher than the per-user limit, as a school shares one address.

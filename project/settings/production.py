@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403 - settings modules extend the base namespace
-from .base import env, missing_secrets
+from .base import database_from_env, env, missing_secrets
 
 if missing := missing_secrets(vars()):
     raise ImproperlyConfigured(
@@ -13,6 +13,8 @@ if missing := missing_secrets(vars()):
 DEBUG = False
 # No defaults: environ names the variable when one is missing.
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# No SQLite file by accident: production names its database.
+DATABASES = {"default": database_from_env(env.str("DATABASE_URL"))}
 SITE_URL = env("SITE_URL")  # links in e-mail, SMS and group robots must reach this server
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -154,7 +154,7 @@ def test_an_altered_checkpoint_is_refused(world, tmp_path):
     rewind(case)
     document = json.loads(path.read_text())
     body = json.loads(document["body"])
-    body["heads"][str(case.pk)][0] -= 1  # make the checkpoint agree with the rewound case
+    body["events"][str(case.pk)][0] -= 1  # make the checkpoint agree with the rewound case
     document["body"] = json.dumps(body, sort_keys=True, separators=(",", ":"))
     path.write_text(json.dumps(document))
     [problem] = checkpoint.compare(path)
@@ -197,3 +197,68 @@ def test_an_edited_contact_is_named(world):
     with pytest.raises(CommandError):
         call_command("verify_audit", stdout=out)
     assert f"{second.pk}" in out.getvalue()
+
+
+def record_contacts(world, case, results) -> None:
+    from cases.models import ContactKind
+
+    for result in results:
+        services.contact_record(
+            case=case,
+            by=world[Role.HOMEROOM_TEACHER],
+            kind=ContactKind.PHONE,
+            occurred_on=clock.today(),
+            guardian_attitude="hesitant",
+            result=result,
+        )
+
+
+def test_a_removed_newest_contact_shows_against_the_checkpoint(world, tmp_path):
+    """The contact chain alone cannot see its newest link removed; the checkpoint can."""
+    from cases import checkpoint
+
+    case = moved_case(world)
+    record_contacts(world, case, ["家长同意考虑", "家长仍不同意"])
+    path = tmp_path / "heads.json"
+    checkpoint.write(path, now=clock.now())
+    newest = case.contacts.latest("id")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_contact_participants WHERE contact_id = %s", [newest.pk])
+        cursor.execute("DELETE FROM cases_contact WHERE id = %s", [newest.pk])
+    assert chain.verify([case]) == []
+    [problem] = checkpoint.compare(path)
+    assert str(case.pk) in problem
+
+
+def test_a_checkpoint_from_before_contacts_were_recorded_still_compares(world, tmp_path):
+    import json
+
+    from cases import checkpoint
+
+    case = moved_case(world)
+    path = tmp_path / "heads.json"
+    events = checkpoint.heads()["events"]
+    body = json.dumps({"written_at": "2026-11-30T00:00:00+08:00", "heads": events})
+    path.write_text(json.dumps({"body": body, "signature": checkpoint._signature(body)}))
+    assert checkpoint.compare(path) == []
+    rewind(case)
+    assert len(checkpoint.compare(path)) == 1
+
+
+def test_the_sweep_keeps_the_checkpoint_when_the_database_lost_rows(world, tmp_path, settings):
+    """A sweep after a rewind must not bless the rewound state: the old checkpoint stays, the
+    sweep reports it, and verify_audit still names the case."""
+    from workflows import sweep
+
+    case = moved_case(world)
+    path = tmp_path / "heads.json"
+    settings.AUDIT_CHECKPOINT_PATH = str(path)
+    assert sweep.sweep_deadlines().checkpoint_problems == 0
+    kept = path.read_text()
+    rewind(case)
+    assert sweep.sweep_deadlines().checkpoint_problems == 1
+    assert path.read_text() == kept
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", stdout=out)
+    assert str(case.pk) in out.getvalue()

@@ -1,5 +1,6 @@
 """Sign-in throttling, CSRF on every form, and cases pages that browsers must not store."""
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -44,6 +45,11 @@ def test_forms_need_the_csrf_token(world):
 # Behind a reverse proxy (production: TRUSTED_PROXY_COUNT=1) --------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _nginx_at_10_1_1_1(settings):
+    settings.TRUSTED_PROXY_NETWORKS = ["10.1.1.0/24"]
+
+
 def behind_proxy(client_address: str, spoofed: str = "") -> Client:
     """A browser at `client_address` reaching the server through nginx at 10.1.1.1, which appends
     the address it saw to whatever X-Forwarded-For the browser sent."""
@@ -71,6 +77,18 @@ def test_a_forged_forwarded_header_does_not_dodge_the_lock(db, settings):
         sign_in(behind_proxy("203.0.113.8", spoofed=f"192.0.2.{attempt}"), "teacher_b", "x")
     locked = sign_in(behind_proxy("203.0.113.8", spoofed="192.0.2.99"), "teacher_b", PASSWORD)
     assert locked.status_code == 429
+
+
+def test_a_forwarded_header_from_outside_the_proxies_is_ignored(db, settings):
+    """A client reaching the application server directly (not through nginx) cannot pick the
+    address it is throttled under: each made-up X-Forwarded-For still counts against its own."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    UserFactory(username="teacher_c")
+    for attempt in range(5):
+        direct = Client(REMOTE_ADDR="203.0.113.50", HTTP_X_FORWARDED_FOR=f"192.0.2.{attempt}")
+        sign_in(direct, "teacher_c", "x")
+    direct = Client(REMOTE_ADDR="203.0.113.50", HTTP_X_FORWARDED_FOR="192.0.2.77")
+    assert sign_in(direct, "teacher_c", PASSWORD).status_code == 429
 
 
 def test_one_password_sprayed_over_many_usernames_locks_the_address(db, settings):

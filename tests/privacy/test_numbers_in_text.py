@@ -71,3 +71,25 @@ def test_rows_written_before_are_reported_by_id_without_the_number(world):
     assert "cases_contact.result" in report
     assert str(contact.pk) in report
     assert PHONE not in report
+
+
+def test_an_older_row_with_a_number_does_not_block_later_steps(world):
+    """The rule checks what a step writes, not text saved before the rule existed: the case
+    moves on (and its owner can leave) while the old text waits for find_numbers_in_text."""
+    from cases.models import StaffRole
+
+    with pytest.raises(GuardFailed):  # what a step writes is still checked
+        services.case_report(
+            case=case_in_stage(world, Stage.IDENTIFIED),
+            by=world[Role.HOMEROOM_TEACHER],
+            reasons=["weary"],
+            whereabouts=f"在{PHONE}家",
+        )
+    case = case_in_stage(world, Stage.REPORTED)
+    type(case).objects.filter(pk=case.pk).update(whereabouts=f"在{PHONE}家")  # an old row
+    case.refresh_from_db()
+    moved = services.case_start_home_visit(case=case, by=world[Role.SCHOOL_OFFICER])
+    assert moved.stage == Stage.HOME_VISIT
+    services.staff_role_end(staff_role=StaffRole.objects.get(user=world[Role.HOMEROOM_TEACHER]))
+    moved.refresh_from_db()
+    assert moved.owner == world[Role.SCHOOL_OFFICER]

@@ -101,3 +101,31 @@ def test_sync_makes_grants_match_the_records(world, elsewhere):
     assert get_perms(stray, world.county) == []
     assert get_perms(stray, case) == []
     assert get_perms(world[Role.HOMEROOM_TEACHER], world.klass) == ["serve_homeroom_teacher"]
+
+
+def test_a_tutor_from_another_class_keeps_the_child_until_they_leave_the_school(world):
+    """The tutor (一帮一) may teach another class and reach the case only as its owner. Ending
+    one of their roles while they still work at the school changes nothing; leaving the school
+    ends the tutoring, and the case goes to the homeroom teacher, recorded once."""
+    other_class = factories.ClassFactory(parent=world.klass.parent, name="五年级(2)班")
+    tutor = factories.UserFactory(username="tutor-b")
+    homeroom = services.staff_role_save(
+        staff_role=StaffRole(user=tutor, role=Role.HOMEROOM_TEACHER, unit=other_class)
+    )
+    subject = services.staff_role_save(
+        staff_role=StaffRole(user=tutor, role=Role.SUBJECT_TEACHER, unit=other_class)
+    )
+    case = case_in_stage(world, Stage.RETURNED)
+    case = services.case_start_followup(case=case, by=world[Role.SCHOOL_OFFICER], tutor=tutor)
+    assert (case.owner, case.tutor) == (tutor, tutor)
+    events = case.events.count()
+
+    services.staff_role_end(staff_role=subject)
+    case.refresh_from_db()
+    assert (case.owner, case.tutor, case.events.count()) == (tutor, tutor, events)
+
+    services.staff_role_end(staff_role=homeroom)
+    case.refresh_from_db()
+    assert (case.owner, case.tutor) == (world[Role.HOMEROOM_TEACHER], None)
+    assert case.events.count() == events + 1
+    assert case.events.latest("id").owner == world[Role.HOMEROOM_TEACHER]

@@ -92,6 +92,7 @@ def test_production_defines_every_setting_the_code_reads():
         "AUDIT_CHAIN_KEY",
         "DJANGO_ALLOWED_HOSTS",
         "SITE_URL",
+        "DATABASE_URL",
     ],
 )
 def test_production_refuses_to_start_naming_a_missing_variable(variable):

@@ -378,6 +378,19 @@ def test_a_suspension_is_requested_then_approved_by_the_township(world):
         None,
     )
     assert closed.events.latest("id").step == "approve_closure"
+    assert closed.closure_requested_at is None  # settled: nothing waits for approval
+
+
+def test_a_case_closed_while_a_request_waits_shows_no_request(world, client):
+    requested = request(world, "suspended")
+    closed = services.case_close_verified(
+        case=requested, by=world[Role.SCHOOL_OFFICER], reason="deceased", note="病故"
+    )
+    assert (closed.stage, closed.closure_requested_at) == (Stage.CLOSED, None)
+    client.force_login(world[Role.SCHOOL_OFFICER])
+    page = client.get(f"/work/cases/{closed.pk}/")
+    assert page.status_code == 200
+    assert 'id="kc-closure-request"' not in page.content.decode()
 
 
 def test_a_transfer_names_its_school_and_is_approved_by_the_district(world):

@@ -133,6 +133,34 @@ def test_policy_escalates_automatically_once(world):
     assert sent("case_assigned", recipient=official) == 0  # one message, not two
 
 
+def test_a_refused_escalation_keeps_the_overdue_alerts(world, monkeypatch, caplog):
+    """The ladder may refuse the automatic step (here: a guard); the owner's alert still goes
+    out, once, and the case waits where it is for a person to move it."""
+    from workflows.errors import GuardFailed
+
+    policies.ensure_default_policies(world.county)
+    policy = StagePolicy.objects.get(county=world.county, stage=Stage.HOME_VISIT)
+    policy.auto_escalate = True
+    policy.save()
+    case = home_visit_case(world)
+
+    def refuse(**kwargs):
+        raise GuardFailed("no township official")
+
+    monkeypatch.setattr(services, "case_auto_escalate", refuse)
+    with clock.frozen(at(8)):
+        report = sweep.sweep_deadlines()
+        again = sweep.sweep_deadlines()
+    assert (report.overdue, report.escalated, again.overdue) == (1, 0, 0)
+    assert sent("case_overdue", recipient=world[Role.HOMEROOM_TEACHER]) == 1
+    case.refresh_from_db()
+    assert case.stage == Stage.HOME_VISIT
+    kinds = set(DeadlineAlert.objects.filter(case=case).values_list("kind", flat=True))
+    assert kinds == {AlertKind.OVERDUE}  # no claim of an escalation left behind
+    assert "Automatic escalation of case" in caplog.text
+    assert "Deadline sweep failed" not in caplog.text
+
+
 def test_a_failing_case_does_not_stop_the_others(world, monkeypatch, caplog):
     cases = [home_visit_case(world) for _ in range(3)]
     real_notify = sweep.notify

@@ -50,13 +50,26 @@ def save_case(case: Case, *, by: User, step: str, note: str) -> None:
     case._history_date = clock.now()
     case._change_reason = change_reason(step, note)
     case.version += 1
-    # The stage is the FSM's to set; full_clean would assign it and the field is protected.
-    full_clean(case, exclude=["stage"])
+    validate_changes(case)
     try:
         case.save()
     except ConcurrentTransition:
         current = Case.objects.get(pk=case.pk)
         raise CaseConflict(errors.CONFLICT, stage=current.get_stage_display()) from None
+    case.remember_saved_values()
+
+
+def validate_changes(case: Case) -> None:
+    """The field rules (lengths, choices, numbers in free text) on what this step changed. Not
+    the stage, which only the FSM sets, and not relations: the services set those from rows the
+    transaction has just read, so looking each one up again would prove nothing."""
+    for field in case.changed_fields():
+        if field.name == "stage" or field.is_relation:
+            continue
+        try:
+            field.clean(getattr(case, field.attname), case)
+        except ValidationError as error:
+            raise GuardFailed(error.messages[0]) from None
 
 
 def record_event(case: Case, *, by: User, step: str, from_stage: str, note: str) -> CaseEvent:
@@ -86,6 +99,8 @@ def enter_stage(case: Case, *, deadline_days: int | None = None) -> None:
     case.policy_version = stage_clock.policy_version
     if case.stage == Stage.CLOSED:
         case.closed_at = case.stage_started_at
+        # A request still waiting is settled by the closing, whichever step closed the case.
+        case.closure_requested_at = None
 
 
 def require_note(note: str) -> str:

@@ -7,7 +7,8 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from cases import access, clock, grants
-from cases.models import Case, DismissalReason, Role, Stage, Step, Student, UnitKind
+from cases.ladder import RULES
+from cases.models import Case, DismissalReason, Stage, Step, Student, UnitKind
 from notifications.services import notify
 
 from .. import errors, messages, routing
@@ -107,10 +108,6 @@ def case_dismiss(
     return take_step(case=case, by=by, step=Step.DISMISS, note=note, change=change)
 
 
-# Who hears of a confirmed dropout besides the school.
-CONFIRMATION_TOLD = (Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR)
-
-
 @transaction.atomic
 def case_start_home_visit(*, case: Case, by: User, note: str = "") -> Case:
     """The school confirms the suspicion; the homeroom teacher starts home visits. The township
@@ -119,7 +116,7 @@ def case_start_home_visit(*, case: Case, by: User, note: str = "") -> Case:
     confirmed = take_step(case=case, by=by, step=Step.START_HOME_VISIT, note=note)
     event = confirmed.events.latest("id")
     context = messages.case_context(confirmed)
-    for role in CONFIRMATION_TOLD:
+    for role in RULES[Step.START_HOME_VISIT].tells:
         for person in routing.holders_of(role, confirmed):
             notify(
                 recipient=person,

@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from cases import access
-from cases.ladder import OWNER
+from cases.ladder import OWNER, TOWNSHIP_STAGES
 from cases.models import Case, Stage, Step
 
 from .. import errors, routing
@@ -38,8 +38,16 @@ def cases_of_departed_owner_reassign(*, user: User, by: User) -> int:
         fresh = type(user).objects.get(pk=user.pk)  # no cached grants
         if access.roles_on(fresh, locked) - {OWNER}:
             continue
+        if locked.tutor_id == user.pk:
+            # A tutor (一帮一) may teach another class: they keep the child while they still
+            # work at the school; one who left it is no longer the tutor.
+            if routing.staff_of_school(locked).filter(pk=user.pk).exists():
+                continue
+            locked.tutor = None
         previous_owner = locked.owner
         locked.owner = routing.owner_for(locked.stage, locked)
+        if locked.owner == previous_owner:
+            continue  # nobody else to give it to; nothing to record
         record_stage_kept(
             locked,
             by=by,
@@ -64,7 +72,7 @@ def case_hand_over(*, case: Case, by: User, township, note: str) -> Case:
         raise GuardFailed(errors.TOWNSHIP_OUTSIDE_COUNTY)
     previous_owner = locked.owner
     locked.township, locked.village = township, None
-    if locked.stage in (Stage.TOWNSHIP_PERSUASION, Stage.LEGAL_ENFORCEMENT):
+    if locked.stage in TOWNSHIP_STAGES:
         locked.owner = routing.owner_for(locked.stage, locked)
     record_stage_kept(locked, by=by, step=Step.HAND_OVER, note=note, previous_owner=previous_owner)
     return locked
