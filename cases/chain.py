@@ -3,8 +3,9 @@
 Each event's hash is an HMAC (key AUDIT_CHAIN_KEY, kept outside the database) over its own fields
 and the hash of the case's previous event, so editing, deleting or reordering any event by hand
 breaks every link after it, and someone with only database access cannot forge a new chain. The
-last event must also agree with the case row (stage, owner and deadline), so removing the newest
-event shows too, and so does a deadline edited in the case row. `verify_audit` recomputes the
+last event must also agree with the case row (stage, owner and deadline), and the row's version
+must equal the number of its events (each save by the services writes one), so removing the
+newest event shows too, and so does a deadline edited in the case row. `verify_audit` recomputes the
 chains and names the first event that no longer matches. Someone who removes the newest events
 and rewinds the case row to match, or removes a case with its events, is caught by the signed
 checkpoint of every chain's head (cases/checkpoint.py). Contacts form a chain of their own
@@ -121,16 +122,19 @@ def verify(cases=None) -> list[BrokenLink]:
     if cases is not None:
         case_rows = case_rows.filter(pk__in=[getattr(case, "pk", case) for case in cases])
     heads = {
-        pk: (stage, owner, deadline)
-        for pk, stage, owner, deadline in case_rows.values_list("pk", "stage", "owner", "deadline")
+        pk: (stage, owner, deadline, version)
+        for pk, stage, owner, deadline, version in case_rows.values_list(
+            "pk", "stage", "owner", "deadline", "version"
+        )
     }
     events = CaseEvent.objects.filter(case__in=list(heads)).order_by("case_id", "id")
-    broken, last_seen = [], {}
+    broken, last_seen, counts = [], {}, {}
     current, previous, failed = None, "", False
     for event in events.iterator(chunk_size=2000):
         if event.case_id != current:
             current, previous, failed = event.case_id, "", False
         last_seen[event.case_id] = event
+        counts[event.case_id] = counts.get(event.case_id, 0) + 1
         if failed:
             continue
         if event.previous_hash != previous or event.hash != event_hash(event, previous):
@@ -138,14 +142,14 @@ def verify(cases=None) -> list[BrokenLink]:
             failed = True
         previous = event.hash
     named = {link.case_id for link in broken}
-    for case_id, (stage, owner_id, deadline) in heads.items():
+    for case_id, (stage, owner_id, deadline, version) in heads.items():
         last = last_seen.get(case_id)
         if last is None:
             broken.append(BrokenLink(case_id, None))
-        elif case_id not in named and (last.to_stage, last.owner_id, last.deadline) != (
-            stage,
-            owner_id,
-            deadline,
+        elif case_id not in named and (
+            (last.to_stage, last.owner_id, last.deadline) != (stage, owner_id, deadline)
+            # every save of a case by the services is one event: the version counts them
+            or counts[case_id] != version
         ):
             broken.append(BrokenLink(case_id, last.pk))
     broken.extend(broken_contacts(heads))

@@ -95,6 +95,15 @@ def test_a_deadline_edited_in_the_case_row_shows(world):
     assert chain.verify() == [chain.BrokenLink(case.pk, case.events.latest("id").pk)]
 
 
+def test_a_version_edited_in_the_case_row_shows(world):
+    """The version counts the case's saves, one event each: a row whose version does not match
+    its events was written around the services (or lost events with its stage put back)."""
+    case = moved_case(world)
+    assert case.version == case.events.count()
+    type(case).objects.filter(pk=case.pk).update(version=case.version + 1)
+    assert chain.verify() == [chain.BrokenLink(case.pk, case.events.latest("id").pk)]
+
+
 def rewind(case) -> None:
     """What someone with database access does to hide the newest step: remove its event and put
     the case row back as the event before left it."""
