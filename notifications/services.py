@@ -162,7 +162,7 @@ def _write(
             recipient=recipient,
             defaults={"template_key": template_key, "context": stored},
         )
-        if created:
+        if created and settings.NOTIFICATIONS_DELIVERY != "periodic":
             transaction.on_commit(functools.partial(dispatch, message.pk))
         rows.append(message)
     return rows

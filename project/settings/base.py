@@ -238,9 +238,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # data migrations of `notifications` and `workflows` create the delivery retries and the sweep.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# "celery", "inline", or "periodic": rows only, sent by the periodic delivery (every minute).
 NOTIFICATIONS_DELIVERY = env(
     "NOTIFICATIONS_DELIVERY", default="celery" if _BROKER_FROM_ENV else "inline"
-)  # "celery" or "inline"
+)
 NOTIFICATIONS_DEFAULT_CHANNELS = env.list("NOTIFICATIONS_DEFAULT_CHANNELS", default=["inbox"])
 NOTIFICATIONS_GROUP_CHANNELS = env.list("NOTIFICATIONS_GROUP_CHANNELS", default=["wecom"])
 NOTIFICATIONS_LANGUAGE = env("NOTIFICATIONS_LANGUAGE", default=LANGUAGE_CODE)
