@@ -68,13 +68,18 @@ def owns(user, case) -> bool:
     return cache[case.pk]
 
 
-def roles_on(user, case) -> set[str]:
-    """Every role through which `user` reaches `case` (OWNER included when they own it)."""
-    roles = {
+def unit_roles_on(user, case) -> set[str]:
+    """The roles held over units through which `user` reaches `case` (ownership aside)."""
+    return {
         grant.role
         for grant in grants_of(user)
         if any(grant.unit.contains(anchor) for anchor in _anchors(grant.role, case))
     }
+
+
+def roles_on(user, case) -> set[str]:
+    """Every role through which `user` reaches `case` (OWNER included when they own it)."""
+    roles = unit_roles_on(user, case)
     if owns(user, case):
         roles.add(OWNER)
     return roles
@@ -82,8 +87,12 @@ def roles_on(user, case) -> set[str]:
 
 def may_take(user, case, step: str) -> bool:
     """Whether a role (or ownership) through which `user` reaches `case` may take `step`, by the
-    ladder's table; whether the step is possible from the case's stage is the FSM's question."""
-    return bool(roles_on(user, case) & RULES[step].roles_for(case))
+    ladder's table; whether the step is possible from the case's stage is the FSM's question.
+    Ownership is looked up only when the unit roles do not already allow the step."""
+    allowed = RULES[step].roles_for(case)
+    if unit_roles_on(user, case) & allowed:
+        return True
+    return OWNER in allowed and owns(user, case)
 
 
 def may_open_case_for(user, student) -> bool:

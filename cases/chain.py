@@ -4,8 +4,9 @@ Each event's hash is an HMAC (key AUDIT_CHAIN_KEY, kept outside the database) ov
 and the hash of the case's previous event, so editing, deleting or reordering any event by hand
 breaks every link after it, and someone with only database access cannot forge a new chain. The
 last event must also agree with the case row (stage, owner and deadline), and the row's version
-must equal the number of its events (each save by the services writes one), so removing the
-newest event shows too, and so does a deadline edited in the case row. `verify_audit` recomputes the
+must equal the number of its events (each save by the services writes one) and its chain head
+the newest event's hash, so removing the newest event shows too, and so does a deadline edited
+in the case row. `verify_audit` recomputes the
 chains and names the first event that no longer matches. Someone who removes the newest events
 and rewinds the case row to match, or removes a case with its events, is caught by the signed
 checkpoint of every chain's head (cases/checkpoint.py). Contacts form a chain of their own
@@ -101,12 +102,12 @@ def broken_contacts(case_ids=None) -> list["BrokenLink"]:
     return broken
 
 
-def seal(event: CaseEvent) -> None:
-    """Link a new (unsaved) event to the case's last one. The case row is locked by the caller,
-    so no other event of the case can slip in between."""
-    last = CaseEvent.objects.filter(case_id=event.case_id).order_by("-id").values("hash").first()
-    event.previous_hash = last["hash"] if last else ""
+def seal(event: CaseEvent, case: Case) -> None:
+    """Link a new (unsaved) event to the case's last one, whose hash the locked case row holds
+    (no other event of the case can slip in between), and make it the row's new head."""
+    event.previous_hash = case.chain_head
     event.hash = event_hash(event, event.previous_hash)
+    case.chain_head = event.hash
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,9 +123,9 @@ def verify(cases=None) -> list[BrokenLink]:
     if cases is not None:
         case_rows = case_rows.filter(pk__in=[getattr(case, "pk", case) for case in cases])
     heads = {
-        pk: (stage, owner, deadline, version)
-        for pk, stage, owner, deadline, version in case_rows.values_list(
-            "pk", "stage", "owner", "deadline", "version"
+        pk: (stage, owner, deadline, version, head)
+        for pk, stage, owner, deadline, version, head in case_rows.values_list(
+            "pk", "stage", "owner", "deadline", "version", "chain_head"
         )
     }
     events = CaseEvent.objects.filter(case__in=list(heads)).order_by("case_id", "id")
@@ -142,7 +143,7 @@ def verify(cases=None) -> list[BrokenLink]:
             failed = True
         previous = event.hash
     named = {link.case_id for link in broken}
-    for case_id, (stage, owner_id, deadline, version) in heads.items():
+    for case_id, (stage, owner_id, deadline, version, head) in heads.items():
         last = last_seen.get(case_id)
         if last is None:
             broken.append(BrokenLink(case_id, None))
@@ -150,6 +151,7 @@ def verify(cases=None) -> list[BrokenLink]:
             (last.to_stage, last.owner_id, last.deadline) != (stage, owner_id, deadline)
             # every save of a case by the services is one event: the version counts them
             or counts[case_id] != version
+            or last.hash != head
         ):
             broken.append(BrokenLink(case_id, last.pk))
     broken.extend(broken_contacts(heads))

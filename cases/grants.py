@@ -4,7 +4,11 @@ Called by StaffRole.save/delete and by the services when a case changes owner; `
 rebuilds everything from the records (after a bulk load, or to repair).
 """
 
+import functools
+
 from django.db import transaction
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
 from guardian.shortcuts import assign_perm, remove_perm
 
 from .models import Case, CaseUserObjectPermission, StaffRole, Stage, UnitUserObjectPermission
@@ -24,13 +28,39 @@ def role_revoked(*, user, role: str, unit) -> None:
     remove_perm(serve_permission(role), user, unit)
 
 
+@functools.cache
+def own_case_permission_id() -> int:
+    """The id of `cases.own_case` (read once per process; a flush or migrate forgets it)."""
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.get(codename="own_case", content_type__app_label="cases").pk
+
+
+@receiver(post_migrate)
+def _forget_permission_ids(**_signal) -> None:
+    own_case_permission_id.cache_clear()
+
+
 def owner_changed(case: Case, *, previous_owner=None) -> None:
     """The previous owner loses the case's grant, the new one gets it, in the caller's
-    transaction: a reassignment changes who may act at once."""
-    if previous_owner is not None and previous_owner != case.owner:
-        remove_perm(OWN_CASE, previous_owner, case)
+    transaction: a reassignment changes who may act at once. One statement: the grant row
+    moves to the new owner (only the owner holds it, `grants_sync` keeps it so)."""
+    if previous_owner == case.owner:
+        return
+    grants = CaseUserObjectPermission.objects.filter(
+        content_object_id=case.pk, permission_id=own_case_permission_id()
+    )
+    if previous_owner is not None:
+        held = grants.filter(user=previous_owner)
+        if case.owner is None:
+            held.delete()
+            return
+        if held.update(user=case.owner):
+            return
     if case.owner is not None:
-        assign_perm(OWN_CASE, case.owner, case)
+        CaseUserObjectPermission.objects.create(
+            content_object_id=case.pk, permission_id=own_case_permission_id(), user=case.owner
+        )
 
 
 @transaction.atomic

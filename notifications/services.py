@@ -5,6 +5,7 @@ delivery after commit: a step that rolls back sends nothing, and a channel that 
 fails the step. The same de-duplication key twice writes nothing new.
 """
 
+import contextlib
 import functools
 import logging
 from collections.abc import Iterable, Mapping
@@ -33,7 +34,6 @@ BAD_CHANNEL = "Channel %(name)s cannot carry this message; use one of %(allowed)
 RETRYABLE_STATUSES = (Status.RETRYING, Status.DEAD, Status.SKIPPED)
 
 
-@transaction.atomic
 def notify(
     *,
     recipient,
@@ -41,6 +41,7 @@ def notify(
     context: Mapping[str, Any],
     dedup_key: str,
     channels: Iterable[str] | None = None,
+    fresh: bool = False,
 ) -> list[Message]:
     """Write outbox rows (one per channel) in the caller's transaction; delivery after commit.
     A second call with the same dedup_key (and channel) writes nothing new and returns the
@@ -49,17 +50,30 @@ def notify(
     Channels by default: NOTIFICATIONS_DEFAULT_CHANNELS (the inbox) plus those the user turned
     on in their RecipientSettings (e-mail, SMS). A channel with no address for this user is
     still written and then marked skipped, so the admin can see why nothing went out.
+
+    `fresh`: the key names something the caller's transaction has just written (a new event),
+    so no row can have it yet; the rows are inserted without looking first.
     """
     if recipient is None:
         raise ValueError(NO_RECIPIENT)
     names = default_channels(recipient) if channels is None else list(channels)
-    return _write(
-        recipient=recipient,
-        template_key=template_key,
-        context=context,
-        dedup_key=dedup_key,
-        channels=_checked(names, USER_CHANNELS),
-    )
+    with _atomic():
+        return _write(
+            recipient=recipient,
+            template_key=template_key,
+            context=context,
+            dedup_key=dedup_key,
+            channels=_checked(names, USER_CHANNELS),
+            fresh=fresh,
+        )
+
+
+def _atomic():
+    """A transaction when the caller has none; inside the caller's, no savepoint: a failure
+    rolls the caller's work back with it, as it must."""
+    if transaction.get_connection().in_atomic_block:
+        return contextlib.nullcontext()
+    return transaction.atomic()
 
 
 @transaction.atomic
@@ -87,7 +101,11 @@ def notify_group(
 
 def default_channels(user) -> list[str]:
     names = list(settings.NOTIFICATIONS_DEFAULT_CHANNELS)
-    prefs = RecipientSettings.objects.filter(user=user).first()
+    try:
+        # loaded with the user where the caller asked for it (workflows.routing.holders_of)
+        prefs = user.notification_settings
+    except RecipientSettings.DoesNotExist:
+        prefs = None
     if prefs is not None:
         if prefs.email_on:
             names.append(Channel.EMAIL)
@@ -148,10 +166,26 @@ def _write(
     context: Mapping[str, Any],
     dedup_key: str,
     channels: list[str],
+    fresh: bool = False,
 ) -> list[Message]:
     if not dedup_key or len(dedup_key) > 200:
         raise ValueError(BAD_DEDUP_KEY)
     stored = clean_context(template_key, context)
+    if fresh:
+        rows = Message.objects.bulk_create(
+            Message(
+                dedup_key=dedup_key,
+                channel=channel,
+                recipient=recipient,
+                template_key=template_key,
+                context=stored,
+            )
+            for channel in channels
+        )
+        if settings.NOTIFICATIONS_DELIVERY != "periodic":
+            for message in rows:
+                transaction.on_commit(functools.partial(dispatch, message.pk))
+        return rows
     rows = []
     for channel in channels:
         # get_or_create inserts in a savepoint and re-reads on a unique violation, so two

@@ -129,3 +129,14 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         for line in leaks[:20]:
             print("  ", _LEAKS.sub("<number>", line))
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _process_caches_forgotten():
+    """Each test starts with the process's copies of policies and calendar empty: its database
+    rows are new, and some tests change them with a bare UPDATE."""
+    from workflows import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -11,7 +11,7 @@ from cases import clock
 from cases.ladder import STAGES, closable_on
 from cases.models import Case, Stage
 
-from . import workdays
+from . import cache, workdays
 from .models import StagePolicy
 
 ORDER_DAYS_MIN = 1
@@ -23,7 +23,7 @@ def default_policy(county, stage: str) -> StagePolicy:
     """The ladder's default for a stage (cases.ladder.STAGES), as an unsaved policy row."""
     rule = STAGES[stage]
     return StagePolicy(
-        county=county,
+        county_id=getattr(county, "pk", county),
         stage=stage,
         owner_role=rule.owner_role,
         working_days=rule.working_days,
@@ -45,13 +45,17 @@ def ensure_default_policies(county) -> int:
 
 
 def policy_for(case: Case, stage: str) -> StagePolicy | None:
-    """The county's policy for a stage, or the default (unsaved); None for a closed case."""
+    """The county's policy for a stage, or the default (unsaved); None for a closed case.
+    Shared by the process (workflows.cache): read it, never change it."""
+    return versioned_policy(case, stage)[0]
+
+
+def versioned_policy(case: Case, stage: str) -> tuple[StagePolicy | None, int | None]:
+    """The policy and its version (the history row; None for a default)."""
     if stage == Stage.CLOSED:
-        return None
-    county = case.county
-    return StagePolicy.objects.filter(county=county, stage=stage).first() or default_policy(
-        county, stage
-    )
+        return None, None
+    found = cache.policies_of(case.county_id).get(stage)
+    return found if found else (default_policy(case.county_id, stage), None)
 
 
 def order_ends_on(served_on: datetime.date, days: int, county=None) -> datetime.date:
@@ -74,10 +78,10 @@ def stage_clock(case: Case, stage: str, *, calendar_days: int | None = None) -> 
     working day (民法典 第二百零一条、第二百零三条). A follow-up's deadline is never before the
     first day the case may be closed.
     """
-    policy = policy_for(case, stage)
+    policy, version = versioned_policy(case, stage)
     if policy is None:
         return StageClock(None, None, None)
-    county, today = case.county, clock.today()
+    county, today = case.county_id, clock.today()
     if calendar_days is not None:
         due = order_ends_on(today, calendar_days, county)
     else:
@@ -90,11 +94,5 @@ def stage_clock(case: Case, stage: str, *, calendar_days: int | None = None) -> 
         remind_at = max(
             datetime.datetime.combine(remind_on, REMIND_AT, tzinfo=clock.TZ), clock.now()
         )
-    # A policy loaded without history (loaddata, raw SQL) has no version: record none rather
-    # than fail the step.
-    version = (
-        policy.history.order_by("-history_id").values_list("history_id", flat=True).first()
-        if policy.pk
-        else None
-    )
+    # A policy loaded without history (loaddata, raw SQL) has no version: none is recorded.
     return StageClock(clock.end_of_day(due), remind_at, version)

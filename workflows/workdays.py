@@ -15,7 +15,7 @@ import functools
 import chinese_calendar
 import holidays
 
-from .models import CalendarDay
+from . import cache
 
 _KNOWN_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
 
@@ -31,7 +31,7 @@ def year_confirmed(year: int) -> bool:
     administrator as national calendar days."""
     if year in _KNOWN_YEARS:
         return True
-    return CalendarDay.objects.filter(county__isnull=True, date__year=year).exists()
+    return any(day.year == year for day in cache.calendar().national)
 
 
 # Look this far ahead when counting working days: longer than any holiday run plus a deadline.
@@ -49,14 +49,16 @@ def _package_says(day: datetime.date) -> bool:
 
 
 def overrides(start: datetime.date, end: datetime.date, county=None) -> dict:
-    """Administrator corrections between two dates: date -> is_working_day (one query)."""
-    rows = CalendarDay.objects.filter(date__range=(start, end)).filter(
-        county__isnull=True
-    ) | CalendarDay.objects.filter(date__range=(start, end), county=county)
-    national, local = {}, {}
-    for row in rows.values("date", "county_id", "is_working_day"):
-        (national if row["county_id"] is None else local)[row["date"]] = row["is_working_day"]
-    return {**national, **local}
+    """Administrator corrections between two dates: date -> is_working_day, a county's over the
+    national ones (from the process's copy, workflows.cache)."""
+    corrections = cache.calendar()
+    local = corrections.by_county.get(getattr(county, "pk", county), {})
+    return {
+        day: working
+        for source in (corrections.national, local)
+        for day, working in source.items()
+        if start <= day <= end
+    }
 
 
 def _judge(corrected: dict):

@@ -55,13 +55,29 @@ def _next_rung(case: "Case") -> str:
     return NEXT_RUNG[Stage(case.stage)]
 
 
+class CheckedGuard:
+    """A ladder guard as the FSM holds it. The services check a step's guards themselves, to
+    refuse with the failing guard's message, and then mark the locked case (`guards_checked`)
+    so that the transition does not run the same queries again; anywhere else (a page asking
+    which steps are blocked) the guard is evaluated."""
+
+    def __init__(self, guard) -> None:
+        self.guard = guard
+        self.message = guard.message
+        self.on_input = guard.on_input
+
+    def __call__(self, case) -> bool:
+        return case.__dict__.get("guards_checked") == case.stage or self.guard(case)
+
+
 def _moves(step: str) -> dict:
     """The `@transition` arguments of a step, from the ladder table."""
     rule = RULES[step]
     target = rule.target
     if target == NEXT:
         target = GET_STATE(_next_rung, states=list(NEXT_RUNG.values()))
-    return {"source": list(rule.sources), "target": target, "conditions": list(rule.guards)}
+    conditions = [CheckedGuard(guard) for guard in rule.guards]
+    return {"source": list(rule.sources), "target": target, "conditions": conditions}
 
 
 class RemembersLoadedValues:
@@ -203,7 +219,10 @@ class Case(RemembersLoadedValues, ConcurrentTransitionMixin, models.Model):
     # Bumped by every save in the services: what a user saw is compared with what is there now,
     # so two reassignments, or a case that left a stage and came back, are conflicts too.
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)
-    history = HistoricalRecords()
+    # The hash of the case's newest event (cases/chain.py): the next event links to it from the
+    # locked row, and verify_audit checks that it is the newest event's.
+    chain_head = models.CharField(_("chain head"), max_length=64, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["chain_head"])
 
     class Meta:
         verbose_name = _("case")

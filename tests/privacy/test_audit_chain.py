@@ -111,9 +111,9 @@ def rewind(case) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM cases_caseevent WHERE id = %s", [last.pk])
         cursor.execute(
-            "UPDATE cases_case SET stage = %s, owner_id = %s, deadline = %s, version = %s "
-            "WHERE id = %s",
-            [previous.to_stage, previous.owner_id, previous.deadline, 1, case.pk],
+            "UPDATE cases_case SET stage = %s, owner_id = %s, deadline = %s, version = %s, "
+            "chain_head = %s WHERE id = %s",
+            [previous.to_stage, previous.owner_id, previous.deadline, 1, previous.hash, case.pk],
         )
 
 

@@ -25,7 +25,7 @@ def test_the_state_machine_is_the_ladder_table(step):
     if rule.target != NEXT:
         assert {target for _source, target in edges} == {rule.target}
     transition = next(t for t in Case().get_all_stage_transitions() if t.name == name)
-    assert list(transition.conditions) == list(rule.guards)
+    assert [condition.guard for condition in transition.conditions] == list(rule.guards)
 
 
 def test_the_override_goes_one_rung_up():

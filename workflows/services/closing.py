@@ -51,6 +51,7 @@ def case_request_closure(
                 template_key="case_closure_requested",
                 context=context,
                 dedup_key=f"case-{locked.pk}-event-{event.pk}-approve-{person.pk}",
+                fresh=True,
             )
     return locked
 
@@ -78,5 +79,6 @@ def case_refuse_closure(*, case: Case, by: User, note: str) -> Case:
             template_key="case_closure_refused",
             context=messages.case_context(locked),
             dedup_key=f"case-{locked.pk}-event-{event.pk}-refused",
+            fresh=True,
         )
     return locked

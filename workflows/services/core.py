@@ -72,7 +72,9 @@ def validate_changes(case: Case) -> None:
             raise GuardFailed(error.messages[0]) from None
 
 
-def record_event(case: Case, *, by: User, step: str, from_stage: str, note: str) -> CaseEvent:
+def new_event(case: Case, *, by: User, step: str, from_stage: str, note: str) -> CaseEvent:
+    """The step's event, sealed onto the case's chain (the case row takes its hash as head);
+    saved by `save_with_event` after the case."""
     event = CaseEvent(
         case=case,
         step=step,
@@ -84,7 +86,18 @@ def record_event(case: Case, *, by: User, step: str, from_stage: str, note: str)
         owner=case.owner,
         deadline=case.deadline,
     )
-    chain.seal(event)
+    chain.seal(event, case)
+    return event
+
+
+def save_with_event(
+    case: Case, *, by: User, step: str, from_stage: str, note: str, previous_owner
+) -> CaseEvent:
+    """Save the case once (one history row) with its new chain head, move the owner's grant,
+    and write the chained event."""
+    event = new_event(case, by=by, step=step, from_stage=from_stage, note=note)
+    save_case(case, by=by, step=step, note=note)
+    grants.owner_changed(case, previous_owner=previous_owner)
     event.save()
     return event
 
@@ -148,9 +161,11 @@ def take_step(
     transition: str | None = None,
     by_system: bool = False,
     tell: str = "case_assigned",
+    after: Callable[[Case, CaseEvent], None] | None = None,
 ) -> Case:
     """Run one step. `transition` names the FSM method when it differs from the step; a
-    `by_system` step (the deadline sweep) skips the user permission check, nothing else."""
+    `by_system` step (the deadline sweep) skips the user permission check, nothing else.
+    `after` runs last, in the same transaction (whom else the step tells)."""
     note = checked_note(step, note)
     locked = lock_seen(case)
     transition_method = getattr(locked, transition or step)
@@ -164,15 +179,18 @@ def take_step(
     if change is not None:
         change(locked)
     for condition in meta.get_transition(locked.stage).conditions:
-        if not condition(locked):
+        if not condition.guard(locked):
             raise GuardFailed(condition.message)
+    locked.guards_checked = locked.stage  # the transition need not ask them again
     from_stage, previous_owner = locked.stage, locked.owner
     transition_method()
     enter_stage(locked, deadline_days=deadline_days)
-    save_case(locked, by=by, step=step, note=note)
-    grants.owner_changed(locked, previous_owner=previous_owner)
-    event = record_event(locked, by=by, step=step, from_stage=from_stage, note=note)
+    event = save_with_event(
+        locked, by=by, step=step, from_stage=from_stage, note=note, previous_owner=previous_owner
+    )
     tell_new_owner(locked, event, previous_owner=previous_owner, template_key=tell)
+    if after is not None:
+        after(locked, event)
     return locked
 
 
@@ -187,15 +205,16 @@ def tell_new_owner(
         template_key=template_key,
         context=messages.case_context(case),
         dedup_key=f"case-{case.pk}-event-{event.pk}-assigned",
+        fresh=True,
     )
 
 
 def record_stage_kept(case: Case, *, by: User, step: str, note: str, previous_owner) -> CaseEvent:
     """Save a change that keeps the stage (owner, township, a request): history row, grants,
     event, and the new owner's message, as every step does."""
-    save_case(case, by=by, step=step, note=note)
-    grants.owner_changed(case, previous_owner=previous_owner)
-    event = record_event(case, by=by, step=step, from_stage=case.stage, note=note)
+    event = save_with_event(
+        case, by=by, step=step, from_stage=case.stage, note=note, previous_owner=previous_owner
+    )
     tell_new_owner(case, event, previous_owner=previous_owner)
     return event
 

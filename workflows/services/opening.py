@@ -13,7 +13,7 @@ from notifications.services import notify
 
 from .. import errors, messages, routing
 from ..errors import CaseAlreadyOpen, GuardFailed, StepForbidden
-from .core import checked_note, enter_stage, record_event, save_case, take_step, tell_new_owner
+from .core import checked_note, enter_stage, new_event, save_case, take_step, tell_new_owner
 
 
 @transaction.atomic
@@ -66,7 +66,10 @@ def case_open(
         # The database's one-open-case constraint caught a race the check above could not.
         raise CaseAlreadyOpen(errors.ALREADY_OPEN) from None
     grants.owner_changed(case)
-    event = record_event(case, by=by, step=Step.OPEN, from_stage="", note=note)
+    # The case's number is part of the event's hash: sealed once the case row has one.
+    event = new_event(case, by=by, step=Step.OPEN, from_stage="", note=note)
+    Case.objects.filter(pk=case.pk).update(chain_head=case.chain_head)
+    event.save()
     tell_new_owner(case, event, previous_owner=None)
     return case
 
@@ -108,13 +111,16 @@ def case_dismiss(
     return take_step(case=case, by=by, step=Step.DISMISS, note=note, change=change)
 
 
-@transaction.atomic
 def case_start_home_visit(*, case: Case, by: User, note: str = "") -> Case:
     """The school confirms the suspicion; the homeroom teacher starts home visits. The township
     where the student lives and the county are told at once (知名、知人、知情, 篇二 §三.3): the
     case number and stage, never the child's name."""
-    confirmed = take_step(case=case, by=by, step=Step.START_HOME_VISIT, note=note)
-    event = confirmed.events.latest("id")
+    return take_step(
+        case=case, by=by, step=Step.START_HOME_VISIT, note=note, after=_tell_confirmation
+    )
+
+
+def _tell_confirmation(confirmed: Case, event) -> None:
     context = messages.case_context(confirmed)
     for role in RULES[Step.START_HOME_VISIT].tells:
         for person in routing.holders_of(role, confirmed):
@@ -123,5 +129,5 @@ def case_start_home_visit(*, case: Case, by: User, note: str = "") -> Case:
                 template_key="case_confirmed",
                 context=context,
                 dedup_key=f"case-{confirmed.pk}-event-{event.pk}-confirmed-{person.pk}",
+                fresh=True,
             )
-    return confirmed

@@ -1,0 +1,92 @@
+"""Per-process copies of what every step reads and an administrator rarely changes: each
+county's stage policies (with the history row of each, the version a stage starts under) and
+the calendar corrections.
+
+A change saved in this process clears them at once (signals, and again when its transaction
+commits); other processes load them again within REFRESH_SECONDS of the change, and the admin
+says so. The sweep never reads a running stage's policy from here: it reads the history row
+the stage started under.
+"""
+
+import dataclasses
+import threading
+import time
+
+from django.db import transaction
+from django.db.models import Max
+from django.db.models.signals import post_delete, post_save
+
+from .models import CalendarDay, StagePolicy
+
+REFRESH_SECONDS = 30
+
+_lock = threading.Lock()
+_loaded: dict[str, tuple[float, object]] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Calendar:
+    national: dict  # date -> is_working_day
+    by_county: dict  # county id -> {date -> is_working_day}
+
+
+def _remembered(key: str, load):
+    now = time.monotonic()
+    with _lock:
+        entry = _loaded.get(key)
+    if entry is not None and now - entry[0] < REFRESH_SECONDS:
+        return entry[1]
+    value = load()
+    with _lock:
+        _loaded[key] = (now, value)
+    return value
+
+
+def policies_of(county_id: int) -> dict[str, tuple[StagePolicy, int | None]]:
+    """{stage: (the county's policy row, its newest history id)} for the stages it has rows
+    for (two queries when not remembered)."""
+
+    def load():
+        rows = list(StagePolicy.objects.filter(county_id=county_id))
+        versions = dict(
+            StagePolicy.history.filter(id__in=[row.pk for row in rows])
+            .values("id")
+            .annotate(newest=Max("history_id"))
+            .values_list("id", "newest")
+        )
+        return {row.stage: (row, versions.get(row.pk)) for row in rows}
+
+    return _remembered(f"policies-{county_id}", load)
+
+
+def calendar() -> Calendar:
+    """Every calendar correction (a few dozen rows a year), national and per county."""
+
+    def load():
+        national, by_county = {}, {}
+        for day, county_id, working in CalendarDay.objects.values_list(
+            "date", "county_id", "is_working_day"
+        ):
+            if county_id is None:
+                national[day] = working
+            else:
+                by_county.setdefault(county_id, {})[day] = working
+        return Calendar(national, by_county)
+
+    return _remembered("calendar", load)
+
+
+def clear(**_signal) -> None:
+    """Forget everything remembered; called on every change and after its commit."""
+    with _lock:
+        _loaded.clear()
+
+
+def _changed(**_signal) -> None:
+    clear()
+    transaction.on_commit(clear)
+
+
+for _model in (StagePolicy, CalendarDay):
+    post_save.connect(_changed, sender=_model, dispatch_uid=f"cache-{_model.__name__}-save")
+    post_delete.connect(_changed, sender=_model, dispatch_uid=f"cache-{_model.__name__}-delete")
