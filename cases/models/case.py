@@ -236,6 +236,15 @@ class Case(RemembersLoadedValues, ConcurrentTransitionMixin, models.Model):
                 name="case_one_open_per_student",
             ),
         ]
+        # The queues read open cases by owner, school or township, soonest deadline first.
+        indexes = [
+            models.Index(
+                fields=[field, "deadline", "id"],
+                condition=~models.Q(stage=Stage.CLOSED),
+                name=f"case_open_{field}_deadline",
+            )
+            for field in ("owner", "school", "township")
+        ]
 
     def __str__(self) -> str:
         return _("Case %(id)s") % {"id": self.pk}

@@ -372,3 +372,26 @@ def test_two_reassignments_at_once_are_a_conflict(client, world):
     case.refresh_from_db()
     assert case.owner == world[Role.SUBJECT_TEACHER]
     assert case.events.count() == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["work:mine:index", "work:all:index", "work:overdue:index", "work:reports:index"]
+)
+def test_lists_decrypt_no_numbers(client, world, url, monkeypatch):
+    """A list shows names, never identity or registry numbers: it does not read them at all."""
+    from cases import crypto
+
+    for stage in (Stage.REPORTED, Stage.HOME_VISIT):
+        factories.CaseFactory(
+            student=world.student(),
+            stage=stage,
+            owner=world[Role.SCHOOL_OFFICER],
+            deadline=clock.now() - datetime.timedelta(days=3),
+        )
+    decrypted = []
+    real = crypto.decrypt
+    monkeypatch.setattr(crypto, "decrypt", lambda token: decrypted.append(1) or real(token))
+    login(client, world[Role.COUNTY_SUPERVISOR if "overdue" in url else Role.SCHOOL_OFFICER])
+    page = client.get(reverse(url))
+    assert page.status_code == 200
+    assert decrypted == []
