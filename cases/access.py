@@ -11,7 +11,7 @@ import dataclasses
 from .ladder import OWNER, RULES, Step
 from .models.case import Case
 from .models.grants import CaseUserObjectPermission, UnitUserObjectPermission
-from .models.units import Role
+from .models.units import Role, UnitKind
 
 # role -> the fields of a case whose unit the role's unit must contain to reach it (the same
 # table filters lists in cases.selectors)
@@ -24,11 +24,6 @@ CASE_ANCHORS: dict[str, tuple[str, ...]] = {
     Role.DISTRICT_SUPERVISOR: ("school", "township"),
     Role.COUNTY_SUPERVISOR: ("school", "township"),
 }
-
-
-def _anchors(role: str, case) -> tuple:
-    """The units of a case that a role must contain to reach it."""
-    return tuple(getattr(case, field) for field in CASE_ANCHORS[role])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,13 +63,32 @@ def owns(user, case) -> bool:
     return cache[case.pk]
 
 
+# The kind of unit each anchor of a case is: a grant on a unit of the same kind reaches the
+# case only when it is that very unit.
+ANCHOR_KINDS = {
+    "klass": UnitKind.CLASS,
+    "school": UnitKind.SCHOOL,
+    "township": UnitKind.TOWNSHIP,
+    "village": UnitKind.VILLAGE,
+}
+
+
+def _reaches(grant: Grant, case) -> bool:
+    """Whether the grant's unit is, or contains, one of the case's anchors for its role. A
+    grant over a unit of the anchor's own kind (a class, a school, a township) is compared by
+    id, without reading any unit; one over an ancestor (a supervisor's district or county), by
+    the anchors' paths."""
+    for field in CASE_ANCHORS[grant.role]:
+        if getattr(case, f"{field}_id") == grant.unit.pk:
+            return True
+        if grant.unit.kind != ANCHOR_KINDS[field] and grant.unit.contains(getattr(case, field)):
+            return True
+    return False
+
+
 def unit_roles_on(user, case) -> set[str]:
     """The roles held over units through which `user` reaches `case` (ownership aside)."""
-    return {
-        grant.role
-        for grant in grants_of(user)
-        if any(grant.unit.contains(anchor) for anchor in _anchors(grant.role, case))
-    }
+    return {grant.role for grant in grants_of(user) if _reaches(grant, case)}
 
 
 def roles_on(user, case) -> set[str]:
@@ -90,7 +104,7 @@ def may_take(user, case, step: str) -> bool:
     ladder's table; whether the step is possible from the case's stage is the FSM's question.
     Ownership is looked up only when the unit roles do not already allow the step."""
     allowed = RULES[step].roles_for(case)
-    if unit_roles_on(user, case) & allowed:
+    if any(grant.role in allowed and _reaches(grant, case) for grant in grants_of(user)):
         return True
     return OWNER in allowed and owns(user, case)
 

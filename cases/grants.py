@@ -43,23 +43,27 @@ def _forget_permission_ids(**_signal) -> None:
 
 def owner_changed(case: Case, *, previous_owner=None) -> None:
     """The previous owner loses the case's grant, the new one gets it, in the caller's
-    transaction: a reassignment changes who may act at once. One statement: the grant row
-    moves to the new owner (only the owner holds it, `grants_sync` keeps it so)."""
-    if previous_owner == case.owner:
+        transaction: a reassignment changes who may act at once. `previous_owner` is a user or
+    its id. One statement: the grant row
+        moves to the new owner (only the owner holds it, `grants_sync` keeps it so)."""
+    previous_id = getattr(previous_owner, "pk", previous_owner)  # a user or a user's id
+    if previous_id == case.owner_id:
         return
     grants = CaseUserObjectPermission.objects.filter(
         content_object_id=case.pk, permission_id=own_case_permission_id()
     )
-    if previous_owner is not None:
-        held = grants.filter(user=previous_owner)
-        if case.owner is None:
+    if previous_id is not None:
+        held = grants.filter(user_id=previous_id)
+        if case.owner_id is None:
             held.delete()
             return
-        if held.update(user=case.owner):
+        if held.update(user_id=case.owner_id):
             return
-    if case.owner is not None:
+    if case.owner_id is not None:
         CaseUserObjectPermission.objects.create(
-            content_object_id=case.pk, permission_id=own_case_permission_id(), user=case.owner
+            content_object_id=case.pk,
+            permission_id=own_case_permission_id(),
+            user_id=case.owner_id,
         )
 
 

@@ -6,6 +6,7 @@ goes up to whoever supervises that unit, so that a gap in the staff list never s
 """
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from cases.ladder import TUTOR
 from cases.models import Case, Role
@@ -39,6 +40,20 @@ def holders_of(role: str, case: Case):
         .objects.filter(
             is_active=True, staff_roles__role=role, staff_roles__unit_id=_UNIT_OF[role](case)
         )
+        .select_related("notification_settings")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def holders_of_any(roles, case: Case):
+    """Every active user holding any of `roles` over the case's unit for it (one query)."""
+    wanted = Q()
+    for role in roles:
+        wanted |= Q(staff_roles__role=role, staff_roles__unit_id=_UNIT_OF[role](case))
+    return (
+        get_user_model()
+        .objects.filter(wanted, is_active=True)
         .select_related("notification_settings")
         .distinct()
         .order_by("pk")

@@ -20,13 +20,13 @@ from notifications.services import notify
 from .. import errors, messages, policies, routing
 from ..errors import CaseConflict, GuardFailed, StepForbidden, StepNotAllowed
 
-RELATED = ("county", "school", "klass", "township", "village", "owner")
-
 
 def case_locked(pk: int) -> Case:
-    """The case row, locked until the transaction ends (a no-op lock on SQLite, whose
-    write-locking transactions serialise writers anyway)."""
-    return Case.objects.select_for_update(of=("self",)).select_related(*RELATED).get(pk=pk)
+    """The case row alone, locked until the transaction ends (a no-op lock on SQLite, whose
+    write-locking transactions serialise writers anyway). Its units and people are read when a
+    step needs them: most steps need only their ids, and joining them all into the lock costs
+    PostgreSQL more to plan than to run."""
+    return Case.objects.select_for_update().get(pk=pk)
 
 
 def lock_seen(case: Case) -> Case:
@@ -182,7 +182,7 @@ def take_step(
         if not condition.guard(locked):
             raise GuardFailed(condition.message)
     locked.guards_checked = locked.stage  # the transition need not ask them again
-    from_stage, previous_owner = locked.stage, locked.owner
+    from_stage, previous_owner = locked.stage, locked.owner_id
     transition_method()
     enter_stage(locked, deadline_days=deadline_days)
     event = save_with_event(
@@ -198,7 +198,8 @@ def tell_new_owner(
     case: Case, event: CaseEvent, *, previous_owner, template_key: str = "case_assigned"
 ) -> None:
     """The outbox row for the person who now owns the case, in the step's transaction."""
-    if case.owner is None or case.owner in (previous_owner, event.actor):
+    previous_id = getattr(previous_owner, "pk", previous_owner)  # a user or a user's id
+    if case.owner_id is None or case.owner_id in (previous_id, event.actor_id):
         return
     notify(
         recipient=case.owner,

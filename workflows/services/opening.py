@@ -122,12 +122,11 @@ def case_start_home_visit(*, case: Case, by: User, note: str = "") -> Case:
 
 def _tell_confirmation(confirmed: Case, event) -> None:
     context = messages.case_context(confirmed)
-    for role in RULES[Step.START_HOME_VISIT].tells:
-        for person in routing.holders_of(role, confirmed):
-            notify(
-                recipient=person,
-                template_key="case_confirmed",
-                context=context,
-                dedup_key=f"case-{confirmed.pk}-event-{event.pk}-confirmed-{person.pk}",
-                fresh=True,
-            )
+    for person in routing.holders_of_any(RULES[Step.START_HOME_VISIT].tells, confirmed):
+        notify(
+            recipient=person,
+            template_key="case_confirmed",
+            context=context,
+            dedup_key=f"case-{confirmed.pk}-event-{event.pk}-confirmed-{person.pk}",
+            fresh=True,
+        )
