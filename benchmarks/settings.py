@@ -9,7 +9,7 @@ from project.settings.base import *  # noqa: F403 - settings modules extend the 
 from project.settings.base import development_secrets
 
 DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",

@@ -6,6 +6,7 @@ fails the step. The same de-duplication key twice writes nothing new.
 """
 
 import contextlib
+import dataclasses
 import functools
 import logging
 from collections.abc import Iterable, Mapping
@@ -66,6 +67,49 @@ def notify(
             channels=_checked(names, USER_CHANNELS),
             fresh=fresh,
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class Notice:
+    """One message for one recipient, for `notify_many`."""
+
+    recipient: Any
+    template_key: str
+    context: Mapping[str, Any]
+    dedup_key: str
+
+
+def notify_many(notices: Iterable[Notice]) -> list[Message]:
+    """Many new messages at once (the sweep's alerts), in the caller's transaction: one insert
+    for all of them, each recipient on their default channels. Only for keys the caller's
+    transaction has just claimed (like `notify(fresh=True)`): nothing can have them yet."""
+    rows, seen = [], set()
+    for notice in notices:
+        if notice.recipient is None:
+            raise ValueError(NO_RECIPIENT)
+        if not notice.dedup_key or len(notice.dedup_key) > 200:
+            raise ValueError(BAD_DEDUP_KEY)
+        stored = clean_context(notice.template_key, notice.context)
+        for channel in _checked(default_channels(notice.recipient), USER_CHANNELS):
+            key = (notice.dedup_key, channel, notice.recipient.pk)
+            if key in seen:  # the same person twice (an owner who is also a supervisor)
+                continue
+            seen.add(key)
+            rows.append(
+                Message(
+                    dedup_key=notice.dedup_key,
+                    channel=channel,
+                    recipient=notice.recipient,
+                    template_key=notice.template_key,
+                    context=stored,
+                )
+            )
+    with _atomic():
+        created = Message.objects.bulk_create(rows, batch_size=1000)
+        if settings.NOTIFICATIONS_DELIVERY != "periodic":
+            for message in created:
+                transaction.on_commit(functools.partial(dispatch, message.pk))
+    return created
 
 
 def _atomic():

@@ -161,6 +161,45 @@ def test_a_refused_escalation_keeps_the_overdue_alerts(world, monkeypatch, caplo
     assert "Deadline sweep failed" not in caplog.text
 
 
+def test_many_overdue_cases_take_a_few_statements_and_a_failed_batch_goes_case_by_case(
+    world, monkeypatch, caplog
+):
+    """The overdue pass claims and tells a whole batch at once; its statements do not grow with
+    the cases. A batch that fails (here: writing its messages) rolls back whole, and its cases
+    are then alerted one by one, so nothing is lost or sent twice."""
+    from django.test.utils import CaptureQueriesContext
+
+    from workflows import overdue
+
+    few = [home_visit_case(world) for _ in range(2)]
+    with clock.frozen(at(8)), CaptureQueriesContext(connection) as two:
+        assert sweep.sweep_deadlines().overdue == 2
+    for _ in range(8):
+        home_visit_case(world)
+    with clock.frozen(at(8)), CaptureQueriesContext(connection) as eight:
+        assert sweep.sweep_deadlines().overdue == 8
+    assert len(eight.captured_queries) == len(two.captured_queries)
+
+    later = [home_visit_case(world) for _ in range(3)]
+    real = overdue.notify_many
+
+    def broken(notices):
+        raise RuntimeError("a broken row")
+
+    monkeypatch.setattr(overdue, "notify_many", broken)
+    with clock.frozen(at(8)):
+        assert sweep.sweep_deadlines().overdue == 3
+    assert "taking them one by one" in caplog.text
+    monkeypatch.setattr(overdue, "notify_many", real)
+    for case in [*few, *later]:
+        owner_alerts = Message.objects.filter(
+            template_key="case_overdue", dedup_key__startswith=f"case-{case.pk}-"
+        )
+        assert owner_alerts.count() == 1
+    with clock.frozen(at(8)):
+        assert sweep.sweep_deadlines().overdue == 0
+
+
 def test_a_failing_case_does_not_stop_the_others(world, monkeypatch, caplog):
     cases = [home_visit_case(world) for _ in range(3)]
     real_notify = sweep.notify
