@@ -7,6 +7,7 @@ rebuilds everything from the records (after a bulk load, or to repair).
 import functools
 
 from django.db import transaction
+from django.db.models import Exists
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from guardian.shortcuts import assign_perm, remove_perm
@@ -57,13 +58,20 @@ def owner_changed(case: Case, *, previous_owner=None) -> None:
         if case.owner_id is None:
             held.delete()
             return
-        if held.update(user_id=case.owner_id):
+        already = grants.filter(user_id=case.owner_id)
+        if held.filter(~Exists(already)).update(user_id=case.owner_id):
             return
+        held.delete()  # grants out of step (the new owner held one already): set them right
     if case.owner_id is not None:
-        CaseUserObjectPermission.objects.create(
-            content_object_id=case.pk,
-            permission_id=own_case_permission_id(),
-            user_id=case.owner_id,
+        CaseUserObjectPermission.objects.bulk_create(
+            [
+                CaseUserObjectPermission(
+                    content_object_id=case.pk,
+                    permission_id=own_case_permission_id(),
+                    user_id=case.owner_id,
+                )
+            ],
+            ignore_conflicts=True,
         )
 
 

@@ -112,6 +112,7 @@ class AlertKind(models.TextChoices):
     REMINDER = "reminder", _("Reminder before the deadline")
     OVERDUE = "overdue", _("Deadline passed")
     ESCALATED = "escalated", _("Escalated automatically")
+    NOT_ESCALATED = "not_escalated", _("Automatic escalation refused by the ladder")
 
 
 class DeadlineAlert(models.Model):

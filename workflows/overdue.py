@@ -1,6 +1,6 @@
 """The sweep's overdue pass, set-based: claim the alert rows of a whole batch of overdue cases
-in one statement, write every message they cause in one more, then escalate, case by case,
-only those whose county's policy says so.
+in one statement and write every message they cause in one more. (The escalations a county's
+policy asks for follow, case by case: `sweep.pending_escalations`.)
 
 The claim is the same unique `DeadlineAlert` row as the per-case pass (`sweep.mark_overdue`),
 inserted with ON CONFLICT DO NOTHING and RETURNING the cases this run claimed: a case claimed
@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from cases import clock
-from cases.ladder import NEXT_RUNG
 from cases.models import Case
 from cases.staff import name_of
 from notifications.channels import get as channel_named
@@ -44,7 +43,8 @@ def claim(case_ids: list[int], now: datetime.datetime) -> list[int]:
         f'{lock} ON CONFLICT DO NOTHING RETURNING "{column["case"]}"'
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [AlertKind.OVERDUE, clock.now(), *case_ids, now])
+        adapt = connection.ops.adapt_datetimefield_value  # SQLite compares stored text
+        cursor.execute(sql, [AlertKind.OVERDUE, adapt(clock.now()), *case_ids, adapt(now)])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -77,7 +77,7 @@ class _Batch:
 
 @transaction.atomic
 def alert_batch(case_ids: list[int], now: datetime.datetime) -> list[Case]:
-    """Claim and tell, for a batch; returns the cases claimed (for the escalations)."""
+    """Claim and tell, for a batch; returns the cases claimed."""
     claimed = claim(case_ids, now)
     cases = list(
         Case.objects.filter(pk__in=claimed)
@@ -107,6 +107,5 @@ def alert_batch(case_ids: list[int], now: datetime.datetime) -> list[Case]:
                 Notice(supervisor, "case_overdue_supervisor", told, _dedup(case, supervisor.pk))
                 for supervisor in batch.holders_of(policy.escalate_to_role, case)
             )
-        case.escalates = bool(policy.auto_escalate and case.stage in NEXT_RUNG)
     notify_many(notices)
     return cases

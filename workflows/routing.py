@@ -48,6 +48,8 @@ def holders_of(role: str, case: Case):
 
 def holders_of_any(roles, case: Case):
     """Every active user holding any of `roles` over the case's unit for it (one query)."""
+    if not roles:
+        return get_user_model().objects.none()
     wanted = Q()
     for role in roles:
         wanted |= Q(staff_roles__role=role, staff_roles__unit_id=_UNIT_OF[role](case))

@@ -66,6 +66,23 @@ def past_deadline(now: datetime.datetime):
     )
 
 
+def pending_escalations(now: datetime.datetime):
+    """Overdue cases whose stage started under a policy that escalates by itself, alerted but
+    not yet escalated (nor refused): each pass takes them up again, so an escalation that
+    failed for a passing reason (a lock, a lost worker) is retried."""
+    running_policy_escalates = Exists(
+        StagePolicy.history.filter(history_id=OuterRef("policy_version"), auto_escalate=True)
+    )
+    alerted = ~_without_alert(AlertKind.OVERDUE)
+    return (
+        Case.objects.filter(stage__in=list(NEXT_RUNG), deadline__lte=now)
+        .filter(alerted, running_policy_escalates)
+        .filter(_without_alert(AlertKind.ESCALATED), _without_alert(AlertKind.NOT_ESCALATED))
+        .order_by("deadline", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def policy_of_running_stage(case: Case):
     """The policy the current stage started under (its history row), else today's default."""
     if case.policy_version:
@@ -169,6 +186,8 @@ def _escalate(case: Case) -> bool:
         logger.warning(
             "Automatic escalation of case %s refused (%s)", case.pk, type(refusal).__name__
         )
+        # Settled: the ladder said no; the case waits for a person, and no pass asks again.
+        _claim(case, AlertKind.NOT_ESCALATED)
         return False
     return True
 
@@ -185,6 +204,8 @@ def sweep_deadlines() -> SweepReport:
         alerted, escalated = _overdue_batch(due[start : start + overdue.BATCH], now)
         report.overdue += alerted
         report.escalated += escalated
+    for case_id in list(pending_escalations(now)):
+        report.escalated += _isolated(escalate_overdue, case_id, now, default=False)
     if settings.AUDIT_CHECKPOINT_PATH:
         # after the pass: the heads include what it wrote (cases/checkpoint.py)
         report.checkpoint_problems = len(
@@ -216,12 +237,7 @@ def _overdue_batch(case_ids: list[int], now: datetime.datetime) -> tuple[int, in
             one, up = _isolated(mark_overdue, case_id, now, default=(False, False))
             alerted, escalated = alerted + one, escalated + up
         return alerted, escalated
-    escalated = sum(
-        _isolated(escalate_overdue, case.pk, now, default=False)
-        for case in claimed
-        if case.escalates
-    )
-    return len(claimed), escalated
+    return len(claimed), 0
 
 
 @transaction.atomic

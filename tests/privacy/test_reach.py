@@ -129,3 +129,18 @@ def test_a_tutor_from_another_class_keeps_the_child_until_they_leave_the_school(
     assert (case.owner, case.tutor) == (world[Role.HOMEROOM_TEACHER], None)
     assert case.events.count() == events + 1
     assert case.events.latest("id").owner == world[Role.HOMEROOM_TEACHER]
+
+
+def test_a_step_sets_grants_right_when_they_were_out_of_step(world):
+    """The new owner already holding the case's grant (a bulk load, a repair half done) does
+    not fail the step: the previous owner's grant goes and the new owner keeps one."""
+    from guardian.shortcuts import assign_perm
+
+    from cases.grants import OWN_CASE
+
+    case = case_in_stage(world, Stage.REPORTED)  # owned by the school officer
+    assign_perm(OWN_CASE, world[Role.HOMEROOM_TEACHER], case)
+    moved = services.case_start_home_visit(case=case, by=world[Role.SCHOOL_OFFICER])
+    assert moved.owner == world[Role.HOMEROOM_TEACHER]
+    assert get_perms(world[Role.SCHOOL_OFFICER], moved) == []
+    assert get_perms(world[Role.HOMEROOM_TEACHER], moved) == ["own_case"]

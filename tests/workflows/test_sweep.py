@@ -156,7 +156,7 @@ def test_a_refused_escalation_keeps_the_overdue_alerts(world, monkeypatch, caplo
     case.refresh_from_db()
     assert case.stage == Stage.HOME_VISIT
     kinds = set(DeadlineAlert.objects.filter(case=case).values_list("kind", flat=True))
-    assert kinds == {AlertKind.OVERDUE}  # no claim of an escalation left behind
+    assert kinds == {AlertKind.OVERDUE, AlertKind.NOT_ESCALATED}  # settled: not asked again
     assert "Automatic escalation of case" in caplog.text
     assert "Deadline sweep failed" not in caplog.text
 
@@ -198,6 +198,32 @@ def test_many_overdue_cases_take_a_few_statements_and_a_failed_batch_goes_case_b
         assert owner_alerts.count() == 1
     with clock.frozen(at(8)):
         assert sweep.sweep_deadlines().overdue == 0
+
+
+def test_an_escalation_that_failed_for_a_passing_reason_is_retried(world, monkeypatch):
+    """The alert is committed with its batch; the escalation is its own transaction. When it
+    fails for a reason that passes (a lock, a lost worker), the next pass escalates."""
+    from django.db import OperationalError
+
+    policies.ensure_default_policies(world.county)
+    policy = StagePolicy.objects.get(county=world.county, stage=Stage.HOME_VISIT)
+    policy.auto_escalate = True
+    policy.save()
+    case = home_visit_case(world)
+    real = services.case_auto_escalate
+
+    def locked_out(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "case_auto_escalate", locked_out)
+    with clock.frozen(at(8)):
+        assert sweep.sweep_deadlines() == sweep.SweepReport(overdue=1)
+    monkeypatch.setattr(services, "case_auto_escalate", real)
+    with clock.frozen(at(8)):
+        assert sweep.sweep_deadlines() == sweep.SweepReport(escalated=1)
+        assert sweep.sweep_deadlines() == sweep.SweepReport()
+    case.refresh_from_db()
+    assert case.stage == Stage.TOWNSHIP_PERSUASION
 
 
 def test_a_failing_case_does_not_stop_the_others(world, monkeypatch, caplog):

@@ -44,15 +44,15 @@ def case_request_closure(
         locked, by=by, step=Step.REQUEST_CLOSURE, note=note, previous_owner=locked.owner
     )
     context = messages.case_context(locked)
-    for role in APPROVERS[locked.closure_reason]:
-        for person in routing.holders_of(role, locked):
-            notify(
-                recipient=person,
-                template_key="case_closure_requested",
-                context=context,
-                dedup_key=f"case-{locked.pk}-event-{event.pk}-approve-{person.pk}",
-                fresh=True,
-            )
+    # each approver once, whichever of the approving roles they hold
+    for person in routing.holders_of_any(APPROVERS[locked.closure_reason], locked):
+        notify(
+            recipient=person,
+            template_key="case_closure_requested",
+            context=context,
+            dedup_key=f"case-{locked.pk}-event-{event.pk}-approve-{person.pk}",
+            fresh=True,
+        )
     return locked
 
 

@@ -4,12 +4,14 @@ filters, pagination); each one's rows come from a reach-filtered selector."""
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from viewflow.views import ListModelView
 
 from cases import clock, selectors
+from cases.access import grants_of
 from cases.ladder import REPORTS_QUEUE_ROLES, SUPERVISOR_ROLES, TOWNSHIP_QUEUE_ROLES
 from cases.models import Case, Stage, Unit, UnitKind
 from cases.staff import name_of
@@ -129,26 +131,39 @@ class TownshipQueueView(CaseListView):
         return selectors.township_queue(user)
 
 
+def _reach_paths(request) -> list[str]:
+    return [grant.unit.path for grant in grants_of(request.user)]
+
+
+def _under(paths: list[str], field: str = "path") -> Q:
+    """Within any of the units at `paths` (nothing when there are none)."""
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{field}__startswith": path})
+    return condition
+
+
 def _units(kind):
+    """The schools or townships in the user's reach: read from the units, never by scanning
+    the cases (a county has a million of them over the years)."""
+
     def queryset(request):
         if request is None:
             return Unit.objects.none()
-        return Unit.objects.filter(
-            kind=kind,
-            pk__in=selectors.cases_in_reach(request.user).values(
-                "school" if kind == UnitKind.SCHOOL else "township"
-            ),
-        ).order_by("path")
+        return Unit.objects.filter(_under(_reach_paths(request)), kind=kind).order_by("path")
 
     return queryset
 
 
 def _owners(request):
+    """Staff holding a role in the user's reach (the people a case in reach can be owned by),
+    from the staff roles, never by scanning the cases."""
     if request is None:
         return get_user_model().objects.none()
     return (
         get_user_model()
-        .objects.filter(pk__in=selectors.cases_in_reach(request.user).values("owner"))
+        .objects.filter(_under(_reach_paths(request), "staff_roles__unit__path"), is_active=True)
+        .distinct()
         .order_by("first_name")
     )
 
