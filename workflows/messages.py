@@ -89,11 +89,18 @@ def register_case_messages() -> None:
 
 
 def case_context(case: Case, **extra) -> dict:
-    with translation.override(settings.NOTIFICATIONS_LANGUAGE):
-        return {
-            "case_label": str(case),
-            "stage": str(case.get_stage_display()),
-            "deadline": case.deadline,
-            "url": reverse("work:case_detail", args=[case.pk]),
-            **extra,
-        }
+    if translation.get_language() != settings.NOTIFICATIONS_LANGUAGE:
+        with translation.override(settings.NOTIFICATIONS_LANGUAGE):
+            return case_context(case, **extra)
+    return {
+        "case_label": str(case),
+        "stage": str(case.get_stage_display()),
+        "deadline": case.deadline,
+        "url": reverse("work:case_detail", args=[case.pk]),
+        **extra,
+    }
+
+
+def in_message_language():
+    """Around a loop that builds many contexts: the language is switched once, not per case."""
+    return translation.override(settings.NOTIFICATIONS_LANGUAGE)

@@ -87,25 +87,31 @@ def alert_batch(case_ids: list[int], now: datetime.datetime) -> list[Case]:
     batch = _Batch(cases)
     group = any(channel_named(name).configured() for name in settings.NOTIFICATIONS_GROUP_CHANNELS)
     notices = []
-    for case in cases:
-        # Counted in started days: a deadline that ran out tonight is one day overdue.
-        days = max((clock.today() - case.deadline.astimezone(clock.TZ).date()).days, 1)
-        context = messages.case_context(case, days_overdue=days)
-        if case.owner is not None:
-            notices.append(Notice(case.owner, "case_overdue", context, _dedup(case, case.owner_id)))
-        if group:
-            notify_group(
-                template_key="case_overdue",
-                context=context,
-                dedup_key=_dedup(case, "group"),
-                if_configured=True,
-            )
-        policy = batch.policy(case)
-        if policy.escalate_to_role:
-            told = {**context, "owner_name": name_of(case.owner)}
-            notices.extend(
-                Notice(supervisor, "case_overdue_supervisor", told, _dedup(case, supervisor.pk))
-                for supervisor in batch.holders_of(policy.escalate_to_role, case)
-            )
+    with messages.in_message_language():
+        for case in cases:
+            _tell(case, batch, group, notices)
     notify_many(notices)
     return cases
+
+
+def _tell(case: Case, batch: _Batch, group: bool, notices: list) -> None:
+    """The owner's, the group's and the supervisors' alerts of one claimed case."""
+    # Counted in started days: a deadline that ran out tonight is one day overdue.
+    days = max((clock.today() - case.deadline.astimezone(clock.TZ).date()).days, 1)
+    context = messages.case_context(case, days_overdue=days)
+    if case.owner is not None:
+        notices.append(Notice(case.owner, "case_overdue", context, _dedup(case, case.owner_id)))
+    if group:
+        notify_group(
+            template_key="case_overdue",
+            context=context,
+            dedup_key=_dedup(case, "group"),
+            if_configured=True,
+        )
+    policy = batch.policy(case)
+    if policy.escalate_to_role:
+        told = {**context, "owner_name": name_of(case.owner)}
+        notices.extend(
+            Notice(supervisor, "case_overdue_supervisor", told, _dedup(case, supervisor.pk))
+            for supervisor in batch.holders_of(policy.escalate_to_role, case)
+        )
