@@ -227,7 +227,7 @@ def print_table(results: list[dict]) -> None:
     columns = [
         ("cases", "{:,}"),
         ("sweep_ratio", "{:.3f}"),
-        ("sweep_statements_per_case", "{:.1f}"),
+        ("sweep_statements_per_case", "{:.3f}"),
         ("sweep_rerun_written", "{}"),
         ("overdue_p95_ms", "{:.1f}"),
         ("overdue_raw_p95_ms", "{:.1f}"),
