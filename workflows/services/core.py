@@ -4,6 +4,7 @@ stage (the FSM), check the step's guards, run the transition, set the next owner
 from the stage policy, save once (one history row), write one chained event and the new owner's
 outbox row. Any refusal raises a typed `CaseError` before anything is written."""
 
+import functools
 from collections.abc import Callable
 
 from django.contrib.auth.models import User
@@ -41,8 +42,14 @@ def change_reason(step: str, note: str) -> str:
     """The history row's short reason: the step, and the start of the note where it fits
     (simple-history's column holds 100 characters; the whole note is in the step's event)."""
     reason = f"{step}: {note}" if note else step
-    limit = Case.history.model._meta.get_field("history_change_reason").max_length
+    limit = _change_reason_length()
     return reason if len(reason) <= limit else reason[: limit - 1] + "…"
+
+
+@functools.cache
+def _change_reason_length() -> int:
+    # `Case.history` builds a new manager class on every access: read the column once.
+    return Case.history.model._meta.get_field("history_change_reason").max_length
 
 
 def save_case(case: Case, *, by: User, step: str, note: str) -> None:
