@@ -181,33 +181,6 @@ def test_the_sweep_writes_the_checkpoint(world, tmp_path, settings):
     assert (tmp_path / "sweep" / "heads.json").exists()
 
 
-def test_an_edited_contact_is_named(world):
-    from cases.models import ContactKind
-
-    case = moved_case(world)
-    for result in ("家长同意考虑", "家长仍不同意"):
-        services.contact_record(
-            case=case,
-            by=world[Role.HOMEROOM_TEACHER],
-            kind=ContactKind.PHONE,
-            occurred_on=clock.today(),
-            guardian_attitude="hesitant",
-            result=result,
-        )
-    first, second = case.contacts.order_by("id")
-    assert second.previous_hash == first.hash
-    assert chain.verify([case]) == []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE cases_contact SET result = %s WHERE id = %s", ["家长同意", second.pk]
-        )
-    assert chain.verify([case]) == [chain.BrokenLink(case.pk, None, second.pk)]
-    out = io.StringIO()
-    with pytest.raises(CommandError):
-        call_command("verify_audit", stdout=out)
-    assert f"{second.pk}" in out.getvalue()
-
-
 def record_contacts(world, case, results) -> None:
     from cases.models import ContactKind
 
@@ -220,6 +193,23 @@ def record_contacts(world, case, results) -> None:
             guardian_attitude="hesitant",
             result=result,
         )
+
+
+def test_an_edited_contact_is_named(world):
+    case = moved_case(world)
+    record_contacts(world, case, ["家长同意考虑", "家长仍不同意"])
+    first, second = case.contacts.order_by("id")
+    assert second.previous_hash == first.hash
+    assert chain.verify([case]) == []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_contact SET result = %s WHERE id = %s", ["家长同意", second.pk]
+        )
+    assert chain.verify([case]) == [chain.BrokenLink(case.pk, None, second.pk)]
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", stdout=out)
+    assert f"{second.pk}" in out.getvalue()
 
 
 def test_a_removed_newest_contact_shows_against_the_checkpoint(world, tmp_path):
