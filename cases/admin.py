@@ -2,6 +2,7 @@
 only through the service functions, which keep the ladder's rules and write the audit rows."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -11,11 +12,31 @@ from .models import (
     Case,
     CaseEvent,
     Contact,
+    DropoutReason,
     Guardian,
+    RiskFlag,
     StaffPhone,
+    Stage,
     Student,
     Unit,
 )
+from .staff import name_of
+
+
+def labels(choices, values) -> str:
+    """Stored codes as their labels: ["weary", "work"] reads 厌学、外出务工."""
+    names = dict(choices)
+    return "、".join(str(names.get(value, value)) for value in values or ()) or "—"
+
+
+def person(field: str, description):
+    """An admin column showing the person in `field` by name, not username."""
+
+    @admin.display(description=description, ordering=f"{field}__first_name")
+    def show(self, obj) -> str:
+        return name_of(getattr(obj, field))
+
+    return show
 
 
 class NoDeleteMixin:
@@ -31,6 +52,13 @@ class ReadOnlyMixin(NoDeleteMixin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history saves a posted "revert" form without asking has_change_permission:
+        # an old version is shown, never written back.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(Unit)
@@ -90,38 +118,129 @@ class StudentAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 class CaseEventInline(ReadOnlyMixin, admin.TabularInline):
     model = CaseEvent
-    fields = ["at", "step", "from_stage", "to_stage", "actor", "owner", "deadline", "note"]
+    fields = [
+        "at",
+        "step",
+        "from_stage",
+        "to_stage",
+        "actor_name",
+        "owner_name",
+        "deadline",
+        "note",
+    ]
     readonly_fields = fields
     extra = 0
+    actor_name = person("actor", _("actor"))
+    owner_name = person("owner", _("owner"))
 
 
 class ContactInline(ReadOnlyMixin, admin.TabularInline):
     model = Contact
-    fields = ["occurred_on", "kind", "stage", "guardian_attitude", "result", "recorded_by"]
+    fields = [
+        "occurred_on",
+        "kind",
+        "stage_label",
+        "guardian_attitude",
+        "result",
+        "recorded_by_name",
+    ]
     readonly_fields = fields
     extra = 0
+    recorded_by_name = person("recorded_by", _("recorded by"))
+
+    @admin.display(description=_("stage at the time"))
+    def stage_label(self, obj: Contact) -> str:
+        return labels(Stage.choices, [obj.stage])
 
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
-    list_display = ["__str__", "student", "stage", "school", "owner", "deadline"]
+    """Read-only: labels for codes, people by name, times in the site's time zone."""
+
+    list_display = ["__str__", "student", "stage", "school", "owner_name", "deadline"]
     list_filter = ["stage", "school", "township"]
+    list_select_related = ["student", "school", "owner"]
     # By case number only: a search term travels in the URL, and a child's name must not.
     search_fields = ["=id"]
     search_help_text = _("Case number")
     inlines = [CaseEventInline, ContactInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "student",
+                    "stage",
+                    "owner_name",
+                    "deadline",
+                    "school",
+                    "klass",
+                    "township",
+                    "village",
+                ]
+            },
+        ),
+        (
+            _("Why and where"),
+            {
+                "fields": [
+                    "reason_labels",
+                    "reason_note",
+                    "risk_flag_labels",
+                    "last_seen_on",
+                    "whereabouts",
+                ]
+            },
+        ),
+        (
+            _("Course of the case"),
+            {
+                "fields": [
+                    "opened_at",
+                    "opened_by_name",
+                    "stage_started_at",
+                    "order_served_on",
+                    "order_days",
+                    "returned_on",
+                    "tutor_name",
+                    "closure_reason",
+                    "dismissal_reason",
+                    "receiving_school",
+                    "closure_requested_at",
+                    "closed_at",
+                    "previous_case",
+                    "version",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
+    owner_name = person("owner", _("owner"))
+    opened_by_name = person("opened_by", _("opened by"))
+    tutor_name = person("tutor", _("tutor"))
+
+    @admin.display(description=_("reasons"))
+    def reason_labels(self, obj: Case) -> str:
+        return labels(DropoutReason.choices, obj.reasons)
+
+    @admin.display(description=_("risk flags at opening"))
+    def risk_flag_labels(self, obj: Case) -> str:
+        return labels(RiskFlag.choices, obj.risk_flags)
 
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["case", "step", "from_stage", "to_stage", "actor", "at"]
+    list_display = ["case", "step", "from_stage", "to_stage", "actor_name", "at"]
+    list_select_related = ["case", "actor"]
+    actor_name = person("actor", _("actor"))
     list_filter = ["step", "to_stage"]
     date_hierarchy = "at"
 
 
 @admin.register(Contact)
 class ContactAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
-    list_display = ["case", "kind", "occurred_on", "guardian_attitude", "recorded_by"]
+    list_display = ["case", "kind", "occurred_on", "guardian_attitude", "recorded_by_name"]
+    recorded_by_name = person("recorded_by", _("recorded by"))
     list_filter = ["kind", "guardian_attitude"]
 
 
@@ -129,7 +248,8 @@ class ContactAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 class AccessLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only for everyone, superusers included: the log is evidence."""
 
-    list_display = ["at", "user", "roles", "action", "case", "reason"]
+    list_display = ["at", "user_name", "roles", "action", "case", "reason"]
+    user_name = person("user", _("user"))
     list_filter = ["action"]
     date_hierarchy = "at"
 
@@ -138,7 +258,8 @@ class AccessLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class StaffPhoneAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     """Staff numbers: masked in the list; the administrator enters them on the form."""
 
-    list_display = ["user", "mobile_masked"]
+    list_display = ["user_name", "mobile_masked"]
+    user_name = person("user", _("user"))
     search_fields = ["user__username", "user__first_name"]
 
     @admin.display(description=_("mobile number"))

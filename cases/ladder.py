@@ -471,6 +471,24 @@ def rule(step: str) -> StepRule:
     return RULES[step]
 
 
+# The steps that carry a case up its ladder toward the child's return and a closed case: each
+# page shows them first, as its main action. The rest (dismissing, closing on a verified change,
+# requests, reassigning, a supervisor's override) are there for the exceptions.
+FORWARD_STEPS = frozenset(
+    {
+        Step.REPORT,
+        Step.START_HOME_VISIT,
+        Step.ESCALATE,
+        Step.ORDER_ENFORCEMENT,
+        Step.MARK_RETURNED,
+        Step.START_FOLLOWUP,
+        Step.CLOSE,
+        Step.APPROVE_CLOSURE,
+    }
+)
+# Steps that close the case: a closed case is never reopened (a new absence opens a new case).
+CLOSING_STEPS = frozenset(step for step, rule in RULES.items() if rule.target == Stage.CLOSED)
+
 # Steps a person takes from the case page that keep the stage (opening a case and recording a
 # contact have pages of their own).
 KEPT_STAGE_STEPS = tuple(

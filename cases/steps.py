@@ -7,7 +7,7 @@ import dataclasses
 from django_fsm import Transition
 
 from .access import may_take
-from .ladder import KEPT_STAGE_STEPS, RECORD_CONTACT, RULES, WAITING_STEPS, Step
+from .ladder import FORWARD_STEPS, KEPT_STAGE_STEPS, RECORD_CONTACT, RULES, WAITING_STEPS, Step
 from .models import Case
 
 
@@ -16,6 +16,11 @@ class StepOption:
     step: str
     label: str
     blocked_by: str | None = None  # the message of the first record guard that fails
+
+    @property
+    def forward(self) -> bool:
+        """Whether the step carries the case up its ladder (the page's main action)."""
+        return self.step in FORWARD_STEPS
 
 
 def _transitions_from(case: Case) -> list[Transition]:
@@ -44,7 +49,8 @@ def step_options(case: Case, user) -> list[StepOption]:
     for step in WAITING_STEPS:
         if step in options and options[step].blocked_by:
             del options[step]
-    return [options[step] for step in Step.values if step in options]
+    ordered = [options[step] for step in Step.values if step in options]
+    return sorted(ordered, key=lambda option: not option.forward)  # the main actions first
 
 
 def _blocked_by(guards, case) -> str | None:

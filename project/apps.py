@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.contrib.staticfiles.apps import StaticFilesConfig as DjangoStaticFilesConfig
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,9 @@ class ProjectConfig(AppConfig):
 
         # The admin's front page says when next year's holidays are not confirmed yet.
         admin.site.index_template = "admin/kongchuo_index.html"
+        admin.site.site_header = _("Keep every child in school · administration")
+        admin.site.site_title = _("Keep every child in school")
+        admin.site.index_title = _("Administration")
 
 
 class StaticFilesConfig(DjangoStaticFilesConfig):
@@ -23,3 +27,10 @@ class StaticFilesConfig(DjangoStaticFilesConfig):
     default = False
 
     ignore_patterns = [*DjangoStaticFilesConfig.ignore_patterns, "node_modules"]
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes with a name in the admin's language (it ships none: its section read "Axes")."""
+
+    default = False
+    verbose_name = _("Sign-in attempts")

@@ -4,8 +4,12 @@ Each menu entry is a one-page viewset shown to the roles that use it; the case p
 work application without a menu entry of their own.
 """
 
-from django.urls import path
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.urls import path, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from viewflow.urls import Application, Site, Viewset
 from viewflow.urls.sites import AppMenuMixin
 
@@ -34,6 +38,32 @@ class Page(AppMenuMixin, Viewset):
         if not user.is_authenticated:
             return False
         return self.roles is None or bool(roles_of(user) & self.roles)
+
+
+def is_staff(user) -> bool:
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
+@method_decorator(login_required, name="dispatch")
+class ToAdmin(RedirectView):
+    """To the admin, for staff; anyone else is refused here rather than at the admin's login."""
+
+    url = reverse_lazy("admin:index")
+    http_method_names = ["get", "head"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_staff(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AdminLink(Page):
+    """The menu's way to the admin (stage policies, calendar, people), for staff only."""
+
+    view_class = ToAdmin
+
+    def has_view_permission(self, user, obj=None) -> bool:
+        return is_staff(user)
 
 
 class WorkApp(Application):
@@ -79,6 +109,7 @@ class WorkApp(Application):
             view_class=students.StudentListView,
         ),
         Page(app_name="inbox", title=_("Inbox"), icon="notifications", view_class=InboxView),
+        AdminLink(app_name="admin", title=_("Administration"), icon="settings"),
     ]
     urlpatterns = [
         path("cases/<int:pk>/", case_pages.CaseDetailView.as_view(), name="case_detail"),

@@ -82,6 +82,18 @@ def note_field(label, *, required: bool = False, rows: int = 3):
     )
 
 
+def required_first(form: forms.Form) -> None:
+    """Put the fields a person must fill in first, then the optional ones, with the note (the
+    free text, required or not) last of its group: the form reads as what is asked, then what
+    may be added."""
+
+    def place(name: str) -> tuple[bool, bool]:
+        field = form.fields[name]
+        return (not field.required, name == "note")
+
+    form.order_fields(sorted(form.fields, key=place))
+
+
 class StepForm(forms.Form):
     """The fields every step has: the stage and version the user saw, and a note, required
     where the ladder says the step needs a written reason."""
@@ -106,6 +118,7 @@ class StepForm(forms.Form):
             self.fields["note"].required = True
             self.fields["note"].error_messages["required"] = NOTE_REQUIRED
             self.fields["note"].label = _("Reason (required)")
+        required_first(self)
 
     def clean(self):
         data = super().clean()
@@ -338,6 +351,7 @@ class ContactForm(forms.Form):
         self.case = case
         self.fields["occurred_on"].initial = clock.today()
         self.fields["participants"].queryset = staff_reaching(case).exclude(pk=user.pk)
+        required_first(self)
 
     def inputs(self) -> dict:
         return dict(self.cleaned_data)

@@ -7,6 +7,7 @@ nobody can change it.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -44,4 +45,4 @@ class AccessLog(models.Model):
         default_permissions = ("view",)
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.get_action_display()}"

@@ -9,6 +9,7 @@ permission asked first). Each transition's stages and guards come from the ladde
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
@@ -347,4 +348,4 @@ class CaseEvent(models.Model):
         indexes = [models.Index(fields=["case", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_step_display()} @ {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_step_display()} @ {timezone.localtime(self.at):%Y-%m-%d %H:%M}"

@@ -48,6 +48,8 @@ def missing_secrets(namespace: dict) -> list[str]:
 
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Under DEBUG, show the users' 404 and 500 pages (set it off for Django's technical pages).
+ERROR_PAGES_UNDER_DEBUG = env.bool("DJANGO_ERROR_PAGES_UNDER_DEBUG", default=True)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 
 INSTALLED_APPS = [
@@ -58,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "guardian",
-    "axes",
+    "project.apps.AxesConfig",  # django-axes, named in Chinese in the admin
     "django_filters",
     "django_celery_beat",
     "viewflow",
@@ -71,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Under DEBUG (the demo), the users' error pages instead of Django's technical ones.
+    "project.middleware.ErrorPagesMiddleware",
     # Content-Security-Policy and Permissions-Policy on every answer (below).
     "csp.middleware.CSPMiddleware",
     "project.middleware.PermissionsPolicyMiddleware",

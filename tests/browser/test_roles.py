@@ -245,11 +245,11 @@ def test_supervisor_filters_the_overdue_queue_then_overrides_and_reassigns(ui, w
 
 
 def filter_by(ui, page, name: str, value) -> None:
-    """Use the list's filter panel (opened from its toolbar button when it is closed)."""
-    panel = page.locator("vf-list-filter")
-    anchor = panel.locator(f'vf-field-select[name="{name}"] .mdc-select__anchor')
-    if not anchor.is_visible():
-        page.locator("vf-list-filter-trigger").click()
-    ui.choose(page, name, value, within="vf-list-filter form")
-    panel.locator("button[type=submit]").click()
+    """Choose in the list's filter bar: the list follows the choice, with no button to press,
+    and the bar sits above the columns, covering none of them."""
+    with page.expect_navigation():
+        page.locator(f'form.kc-filter select[name="{name}"]').select_option(str(value))
     page.wait_for_url(f"**{name}={value}**")
+    bar = page.locator("form.kc-filter").bounding_box()
+    header = page.locator(".vf-list__table thead").bounding_box()
+    assert header["y"] >= bar["y"] + bar["height"], (bar, header)

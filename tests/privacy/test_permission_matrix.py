@@ -25,6 +25,7 @@ transaction rolled back at the end; every cell runs in a savepoint of its own.
 """
 
 import dataclasses
+import datetime
 from collections.abc import Callable
 
 import pytest
@@ -41,6 +42,7 @@ from cases import audit, clock
 from cases.models import AccessLog, Case, CaseEvent, Contact, Role, StaffPhone, Stage
 from notifications.models import InboxItem, Message, RecipientSettings
 from workflows import services
+from workflows.models import CalendarDay, StagePolicy
 
 from .. import factories
 from ..builders import case_in_stage
@@ -249,6 +251,27 @@ KNOWN: dict[str, tuple[Variant, ...]] = {
             objects=False,
             methods=(GET, POST),
             anonymous=lambda method: TO_LOGIN.but(405, LOGOUT_GET) if method == GET else TO_LOGIN,
+        ),
+    ),
+    "favicon": (
+        Variant(
+            "",
+            page("favicon"),
+            table(GET=Expect(301, "/static/"), POST=Expect(301, "/static/")),
+            objects=False,
+            methods=(GET, POST),
+            anonymous=lambda method: Expect(301, "/static/"),
+        ),
+    ),
+    # The menu's link to the admin: staff only (no persona here is staff).
+    "work:admin:index": (
+        Variant(
+            "",
+            page("work:admin:index"),
+            table(GET=FORBIDDEN, POST=FORBIDDEN),
+            objects=False,
+            methods=(GET, POST),
+            anonymous=lambda method: TO_LOGIN,
         ),
     ),
     "set_language": (
@@ -557,6 +580,10 @@ def _admin_objects(side: Side) -> None:
     Group.objects.create(name="矩阵组")
     StaffPhone.objects.create(user=world[SO], mobile="13900001111")
     RecipientSettings.objects.create(user=world[SO])
+    StagePolicy.objects.create(
+        county=world.county, stage=Stage.HOME_VISIT, owner_role=HT, working_days=5
+    )
+    CalendarDay.objects.create(date=datetime.date(2031, 1, 2), is_working_day=False)
     axes = {
         "user_agent": "matrix",
         "ip_address": "127.0.0.1",

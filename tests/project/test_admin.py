@@ -1,13 +1,17 @@
 """The admin shows the roster and cases with their history, and offers no way around the
 services: cases, events and contacts are read-only, nothing can be deleted."""
 
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone, translation
 from guardian.shortcuts import get_perms
 
 from cases.models import Case, CaseEvent, Contact, Role, StaffRole, Stage, Student, Unit
 from workflows import services
+from workflows.models import POLICY_NO_AUTO_ESCALATION, CalendarDay, StagePolicy
 
 from .. import factories
 from ..builders import case_in_stage
@@ -128,3 +132,90 @@ def test_no_childs_name_is_searched_through_a_url(staff_client, moved_case):
     assert by_number.context["cl"].result_count == 1
     by_name = staff_client.get(cases, {"q": moved_case.student.name})
     assert by_name.context["cl"].result_count == 0
+
+
+def test_a_stage_policy_is_edited_in_the_admin_with_its_history(staff_client, world):
+    # Given a county's policy for home visits
+    policy = StagePolicy.objects.create(
+        county=world.county,
+        stage=Stage.HOME_VISIT,
+        owner_role=Role.HOMEROOM_TEACHER,
+        working_days=5,
+    )
+    url = reverse("admin:workflows_stagepolicy_change", args=[policy.pk])
+    assert staff_client.get(url).status_code == 200
+
+    # When the administrator gives the stage seven working days
+    response = staff_client.post(
+        url,
+        {
+            "county": world.county.pk,
+            "stage": Stage.HOME_VISIT,
+            "owner_role": Role.HOMEROOM_TEACHER,
+            "working_days": 7,
+            "reminder_days": 1,
+            "escalate_to_role": "",
+        },
+    )
+
+    # Then it is saved, with a history row per version, shown on the history page
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert policy.working_days == 7
+    assert list(policy.history.order_by("history_id").values_list("working_days", flat=True)) == [
+        5,
+        7,
+    ]
+    history = reverse("admin:workflows_stagepolicy_history", args=[policy.pk])
+    assert staff_client.get(history).status_code == 200
+    # ... and a policy is never deleted (a stage would fall back to the defaults unnoticed)
+    delete = reverse("admin:workflows_stagepolicy_delete", args=[policy.pk])
+    assert staff_client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_the_admin_refuses_a_policy_the_ladder_does_not_allow(staff_client, world):
+    response = staff_client.post(
+        reverse("admin:workflows_stagepolicy_add"),
+        {
+            "county": world.county.pk,
+            "stage": Stage.LEGAL_ENFORCEMENT,
+            "owner_role": Role.TOWNSHIP_OFFICIAL,
+            "working_days": 5,
+            "reminder_days": 1,
+            "escalate_to_role": "",
+            "auto_escalate": "on",
+        },
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert not StagePolicy.objects.exists()
+    with translation.override("zh-hans"):
+        assert str(POLICY_NO_AUTO_ESCALATION) in response.content.decode()
+
+
+def test_a_calendar_day_is_added_in_the_admin_and_counts_at_once(staff_client, world):
+    from workflows import workdays
+
+    day = datetime.date(2031, 1, 6)  # a Monday
+    assert workdays.is_working_day(day)
+    response = staff_client.post(
+        reverse("admin:workflows_calendarday_add"),
+        {"date": "2031-01-06", "county": "", "is_working_day": "", "note": "临时停课"},
+    )
+    assert response.status_code == 302
+    assert CalendarDay.objects.get(date=day).history.count() == 1
+    assert not workdays.is_working_day(day)
+
+
+def test_the_case_admin_shows_labels_names_and_local_times(staff_client, world, moved_case):
+    teacher = world[Role.HOMEROOM_TEACHER]
+    teacher.first_name = "叶红梅"
+    teacher.save()
+    html = staff_client.get(reverse("admin:cases_case_change", args=[moved_case.pk])).content
+    html = html.decode()
+    assert "厌学" in html
+    assert '["weary"]' not in html
+    assert "叶红梅" in html  # the actor of the report, by name
+    event = moved_case.events.get()
+    local = timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M")
+    assert local in html  # the event's header, in Asia/Shanghai, not UTC
+    assert event.at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M") not in html

@@ -12,12 +12,13 @@ from django.views.generic import FormView, TemplateView
 
 from cases import audit, selectors
 from cases.access import may_open_case_for, may_take
-from cases.ladder import RECORD_CONTACT
+from cases.ladder import FORWARD_STEPS, RECORD_CONTACT
 from cases.masking import mask_id_number, mask_phone, mask_student_no
 from cases.models import AccessAction, Case, DropoutReason, RiskFlag, Step
 from cases.steps import may_record_contact, step_options
 
 from .. import errors, registry
+from ..consequences import consequence_of
 from ..errors import CaseConflict, CaseError, Outcome
 from ..forms import ContactForm, OpenCaseForm, UnmaskForm
 from ..selectors import case_timeline, days_left
@@ -144,7 +145,12 @@ class StepView(_CaseFormView):
         return {**super().get_form_kwargs(), "case": self.case}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "step_label": Step(self.step).label}
+        return {
+            **super().get_context_data(**kwargs),
+            "step_label": Step(self.step).label,
+            "consequence": consequence_of(self.step),
+            "forward": self.step in FORWARD_STEPS,
+        }
 
     def form_valid(self, form):
         seen_version = form.cleaned_data["seen_version"]

@@ -16,6 +16,7 @@ from cases.ladder import REPORTS_QUEUE_ROLES, SUPERVISOR_ROLES, TOWNSHIP_QUEUE_R
 from cases.models import Case, Stage, Unit, UnitKind
 from cases.staff import name_of
 
+from ..forms import PersonChoiceField
 from ..selectors import days_left, overdue_with_alerts
 
 # Columns of the joined student that no list shows: encrypted numbers and their digests.
@@ -58,6 +59,15 @@ class CaseListView(ListModelView):
     title = _("Cases")
     template_name = "workflows/case_list.html"
     roles = None  # the roles this page is for; None: everyone signed in
+    # Said when the list is empty: that nothing waits, and what brings cases here.
+    empty_message = _("No cases in your reach yet.")
+
+    @property
+    def empty_text(self) -> str:
+        filterset = getattr(self, "filterset", None)
+        if filterset is not None and filterset.form.has_changed():
+            return _("No case matches the filter.")
+        return self.empty_message
 
     def has_view_permission(self, user, obj=None) -> bool:
         return user.is_authenticated and (
@@ -110,6 +120,10 @@ class CaseListView(ListModelView):
 
 class MyWorkView(CaseListView):
     title = _("My work")
+    empty_message = _(
+        "No cases need you now. A case appears here when you open one for a student of yours "
+        "or when it is handed to you."
+    )
 
     def rows(self, user):
         return selectors.my_work(user)
@@ -118,6 +132,10 @@ class MyWorkView(CaseListView):
 class IncomingReportsView(CaseListView):
     title = _("Reports to confirm")
     roles = REPORTS_QUEUE_ROLES
+    empty_message = _(
+        "No reports wait for confirmation. A homeroom teacher's report of a suspected dropout "
+        "appears here."
+    )
 
     def rows(self, user):
         return selectors.incoming_reports(user)
@@ -126,6 +144,10 @@ class IncomingReportsView(CaseListView):
 class TownshipQueueView(CaseListView):
     title = _("Township queue")
     roles = TOWNSHIP_QUEUE_ROLES
+    empty_message = _(
+        "No cases wait for the township. A case appears here when a school's home visits have "
+        "not brought the child back."
+    )
 
     def rows(self, user):
         return selectors.township_queue(user)
@@ -168,13 +190,26 @@ def _owners(request):
     )
 
 
+ALL = _("All")
+
+
+class PersonFilter(django_filters.ModelChoiceFilter):
+    """A choice of people, by their names."""
+
+    field_class = PersonChoiceField
+
+
 class CaseFilter(django_filters.FilterSet):
-    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=OPEN_STAGE_CHOICES)
-    school = django_filters.ModelChoiceFilter(label=_("School"), queryset=_units(UnitKind.SCHOOL))
-    township = django_filters.ModelChoiceFilter(
-        label=_("Township"), queryset=_units(UnitKind.TOWNSHIP)
+    stage = django_filters.ChoiceFilter(
+        label=_("Stage"), choices=OPEN_STAGE_CHOICES, empty_label=ALL
     )
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owners)
+    school = django_filters.ModelChoiceFilter(
+        label=_("School"), queryset=_units(UnitKind.SCHOOL), empty_label=ALL
+    )
+    township = django_filters.ModelChoiceFilter(
+        label=_("Township"), queryset=_units(UnitKind.TOWNSHIP), empty_label=ALL
+    )
+    owner = PersonFilter(label=_("Owner"), queryset=_owners, empty_label=ALL)
 
     class Meta:
         model = Case
@@ -192,6 +227,7 @@ class OverdueQueueView(CaseListView):
     filterset_class = CaseFilter
     roles = SUPERVISOR_ROLES
     columns = (*CaseListView.columns, "alerted")
+    empty_message = _("No case in your reach is past its stage deadline.")
 
     def rows(self, user):
         return overdue_with_alerts(user)

@@ -1,5 +1,6 @@
 """My classes and students: a teacher's roster, searched by name or registry number (by POST,
-so that neither travels in a URL)."""
+so that neither travels in a URL). Supervisors, above many schools, get the search alone: a
+list of every student of a district or a county is no use to anyone."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,7 +11,7 @@ from django.views.generic import TemplateView
 
 from cases import selectors
 from cases.access import may_open_case_for
-from cases.ladder import STUDENT_PAGE_ROLES
+from cases.ladder import STUDENT_PAGE_ROLES, SUPERVISOR_ROLES
 
 from ..forms import StudentSearchForm
 
@@ -33,7 +34,11 @@ class StudentListView(TemplateView):
         form = StudentSearchForm(self.request.POST or None)
         query = form.cleaned_data["query"].strip() if form.is_valid() else ""
         user = self.request.user
+        # Only supervisors' roles: nothing is listed until they search.
+        search_only = not (selectors.roles_of(user) - SUPERVISOR_ROLES)
         students = selectors.students_matching(user, query)
+        if search_only and not query:
+            students = students.none()
         page = Paginator(students, self.paginate_by).get_page(self.request.GET.get("page"))
         open_cases = selectors.open_cases_of(user, page.object_list)
         rows = [
@@ -46,4 +51,5 @@ class StudentListView(TemplateView):
             "query": query,
             "page": page,
             "rows": rows,
+            "search_only": search_only,
         }

@@ -4,9 +4,11 @@
   "use strict";
 
   // The language switch in the top bar takes effect as soon as a language is chosen.
+  // So does a list's filter (a bar of choices above the list) as soon as a choice is made.
   document.addEventListener("change", function (event) {
-    if (event.target.id === "kc-language-select") {
-      event.target.form.submit();
+    var form = event.target.form;
+    if (event.target.id === "kc-language-select" || (form && form.dataset.autosubmit)) {
+      form.submit();
     }
   });
 
