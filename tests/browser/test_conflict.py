@@ -41,6 +41,10 @@ def test_second_tab_gets_the_conflict_and_keeps_the_note(ui, world):
     refusal = second.locator("form.vf-form .vf-form__error")
     expect(refusal).to_contain_text(stage_label)
     expect(refusal).to_have_text(message)
+    # ... styled as an error (red on a light red ground), not as plain text
+    box = second.locator("form.vf-form .vf-form__errors")
+    expect(box).to_have_css("color", "rgb(183, 28, 28)")
+    expect(box).to_have_css("background-color", "rgb(255, 235, 238)")
     expect(second.locator('form.vf-form textarea[name="note"]')).to_have_value(typed)
 
     # ... and nothing of the second submit was written
