@@ -11,6 +11,7 @@ from .grants import (
     UnitUserObjectPermission,
 )
 from .roster import Disability, Gender, Guardian, PoorHousehold, Relation, RiskFlag, Student
+from .imports import ImportMode, ImportStatus, RosterDeparture, RosterImport, Settlement
 from .contacts import Contact, ContactKind, GuardianAttitude
 from .case import Case, CaseEvent, DropoutReason
 from .audit import AccessAction, AccessLog
@@ -33,11 +34,16 @@ __all__ = [
     "Gender",
     "Guardian",
     "GuardianAttitude",
+    "ImportMode",
+    "ImportStatus",
     "PoorHousehold",
     "Relation",
     "RiskFlag",
     "Role",
+    "RosterDeparture",
+    "RosterImport",
     "SchoolType",
+    "Settlement",
     "StaffPhone",
     "StaffRole",
     "Stage",

@@ -1,0 +1,114 @@
+"""Roster imports: each file brought in, kept (encrypted) between its preview and its commit,
+and the students a new roll no longer lists, to be settled by a person."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..fields import EncryptedCharField
+from .roster import Student
+from .units import Unit
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("Checked, not yet committed")
+    COMMITTED = "committed", _("Committed")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class ImportMode(models.TextChoices):
+    ALL_OR_NOTHING = "all", _("All rows, or nothing if any row is refused")
+    CLEAN_ROWS = "clean", _("The clean rows; the refused ones are left out")
+
+
+class RosterImport(models.Model):
+    """One 学籍 file: who brought it, what the check found, what the commit changed."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="roster_imports",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_sha256 = models.CharField(_("file digest (SHA-256)"), max_length=64)
+    encoding = models.CharField(_("text encoding"), max_length=20, blank=True)
+    # The file itself, encrypted, until it is committed or discarded (it holds identity numbers).
+    content = EncryptedCharField(_("file content"), blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+    )
+    mode = models.CharField(_("commit mode"), max_length=8, choices=ImportMode.choices, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    new = models.PositiveIntegerField(_("new students"), default=0)
+    changed = models.PositiveIntegerField(_("changed students"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged students"), default=0)
+    refused = models.PositiveIntegerField(_("refused rows"), default=0)
+    left_roll = models.PositiveIntegerField(_("students no longer on the roll"), default=0)
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return _("Roster import %(id)s") % {"id": self.pk}
+
+    @property
+    def change_reason(self) -> str:
+        """What each history row written by this import says of its cause."""
+        return f"roster import {self.pk}"
+
+
+class Settlement(models.TextChoices):
+    TRANSFERRED = "transferred", _("Transferred to another school")
+    CASE_OPENED = "case_opened", _("Suspected dropout: a case is open")
+    BACK_ON_ROLL = "back_on_roll", _("Back on a later roll")
+
+
+class RosterDeparture(models.Model):
+    """A student of a school the new roll covers who is not on it: never deleted, settled by a
+    person (a transfer naming the receiving school, or a suspected dropout's case)."""
+
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.PROTECT, related_name="departures"
+    )
+    school = models.ForeignKey(
+        Unit, verbose_name=_("school"), on_delete=models.PROTECT, related_name="departures"
+    )
+    found_by = models.ForeignKey(
+        RosterImport,
+        verbose_name=_("found by import"),
+        on_delete=models.PROTECT,
+        related_name="departures",
+    )
+    settlement = models.CharField(
+        _("settlement"), max_length=16, choices=Settlement.choices, blank=True
+    )
+    receiving_school = models.CharField(_("receiving school"), max_length=100, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("settled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("student no longer on the roll")
+        verbose_name_plural = _("students no longer on the roll")
+        ordering = ["school", "student__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"],
+                condition=models.Q(settled_at__isnull=True),
+                name="one_open_departure_per_student",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.student)

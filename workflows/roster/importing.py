@@ -1,0 +1,357 @@
+"""Check a roster file, then commit it: students upserted by registry number, each change a
+history row naming the import and the person; students the new roll no longer lists are kept and
+listed to settle, never deleted.
+
+`check` reads and judges every row without writing; `commit` checks the stored file again (the
+roll may have changed since the preview) and writes in one transaction: every row, or nothing
+when any row is refused (all-or-nothing), or the clean rows only.
+"""
+
+import base64
+import dataclasses
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from cases import clock, crypto
+from cases.models import (
+    Guardian,
+    ImportMode,
+    ImportStatus,
+    RosterDeparture,
+    RosterImport,
+    Student,
+    Unit,
+    UnitKind,
+)
+
+from . import cells, reading
+from .checking import DUPLICATE_ID_IN_FILE, DUPLICATE_IN_FILE, Entry, Places, Refusal, check_row
+from .columns import find_header
+
+ID_ON_ANOTHER_STUDENT = _(
+    "This identity number belongs to another student on the roll (another registry number)."
+)
+REFUSED_ROWS_LEFT = _(
+    "%(count)s rows are refused: nothing was imported. Correct them, or import the clean rows only."
+)
+NOT_PREVIEWED = _("This import was already committed or discarded.")
+STUDENT_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "id_number",
+    "address",
+    "left_behind",
+    "migrant",
+    "disability",
+    "poor_household",
+    "struggling_learner",
+)
+
+
+@dataclasses.dataclass
+class Checked:
+    """What a check found: the header, clean entries with their plan, refusals, leavers."""
+
+    header: list
+    rows: int = 0
+    entries: list[Entry] = dataclasses.field(default_factory=list)
+    plans: dict[int, tuple[str, Student | None]] = dataclasses.field(default_factory=dict)
+    refusals: list[Refusal] = dataclasses.field(default_factory=list)
+    refused_cells: dict[int, list] = dataclasses.field(default_factory=dict)
+    leaving: list[Student] = dataclasses.field(default_factory=list)
+    encoding: str = ""
+
+    def count(self, plan: str) -> int:
+        return sum(1 for kind, _student in self.plans.values() if kind == plan)
+
+
+def places_under(units) -> Places:
+    """The schools under `units` and the townships of their counties."""
+    paths = [unit.path for unit in units]
+    counties = {path.split("/")[0] + "/" for path in paths}
+    schools = [
+        unit
+        for unit in Unit.objects.filter(kind=UnitKind.SCHOOL).order_by("path")
+        if any(unit.path.startswith(path) for path in paths)
+    ]
+    townships = [
+        unit
+        for unit in Unit.objects.filter(kind=UnitKind.TOWNSHIP)
+        if any(unit.path.startswith(county) for county in counties)
+    ]
+    return Places(schools, townships)
+
+
+def check(data: bytes, places: Places, *, encoding: str | None = None) -> Checked:
+    rows, used = reading.read_rows(data, encoding)
+    header_number, columns, header = find_header(rows)
+    checked = Checked(header=list(header), encoding=used)
+    seen_numbers: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}
+    for number, row in enumerate(rows, start=header_number + 1):
+        if not any(cells.text(value) for value in row):
+            continue  # a blank line, or the empty tail of a sheet
+        checked.rows += 1
+        entry, refusals = check_row(number, row, columns, places)
+        if entry is not None:
+            refusals = _duplicates(entry, seen_numbers, seen_ids)
+        if refusals:
+            checked.refusals.extend(refusals)
+            checked.refused_cells[number] = list(row)
+        else:
+            checked.entries.append(entry)
+    _plan(checked, places)
+    return checked
+
+
+def _duplicates(entry: Entry, seen_numbers: dict, seen_ids: dict) -> list[Refusal]:
+    if entry.student_no in seen_numbers:
+        reason = DUPLICATE_IN_FILE % {"row": seen_numbers[entry.student_no]}
+        return [Refusal(entry.row, "student_no", str(reason))]
+    if entry.id_number and entry.id_number in seen_ids:
+        reason = DUPLICATE_ID_IN_FILE % {"row": seen_ids[entry.id_number]}
+        return [Refusal(entry.row, "id_number", str(reason))]
+    seen_numbers[entry.student_no] = entry.row
+    if entry.id_number:
+        seen_ids[entry.id_number] = entry.row
+    return []
+
+
+def _plan(checked: Checked, places: Places) -> None:
+    """For each clean entry: new, changed or unchanged; and who of the schools in the file is
+    no longer on it."""
+    digests = {crypto.digest(entry.student_no): entry for entry in checked.entries}
+    existing = {
+        student.student_no_digest: student
+        for student in Student.objects.filter(student_no_digest__in=list(digests)).select_related(
+            "klass__parent"
+        )
+    }
+    id_digests = {
+        crypto.digest(entry.id_number): entry for entry in checked.entries if entry.id_number
+    }
+    owners = dict(
+        Student.objects.filter(id_number_digest__in=list(id_digests)).values_list(
+            "id_number_digest", "student_no_digest"
+        )
+    )
+    classes = Classes(entry.school for entry in checked.entries)
+    kept = []
+    for digest, entry in digests.items():
+        owner = owners.get(crypto.digest(entry.id_number)) if entry.id_number else None
+        if owner is not None and owner != digest:
+            checked.refusals.append(Refusal(entry.row, "id_number", str(ID_ON_ANOTHER_STUDENT)))
+            continue
+        kept.append(entry)
+        student = existing.get(digest)
+        if student is None:
+            checked.plans[entry.row] = ("new", None)
+        elif _differs(student, entry, classes):
+            checked.plans[entry.row] = ("changed", student)
+        else:
+            checked.plans[entry.row] = ("unchanged", student)
+    checked.entries = kept
+    checked.refusals.sort(key=lambda refusal: refusal.row)
+    schools = {entry.school.pk for entry in kept}
+    on_roll = set(digests) | {crypto.digest(number) for number in _numbers_of_refused(checked)}
+    checked.leaving = list(
+        Student.objects.filter(school_id__in=schools)
+        .exclude(student_no_digest__in=list(on_roll))
+        .exclude(
+            pk__in=RosterDeparture.objects.filter(settled_at__isnull=True).values("student_id")
+        )
+        .order_by("school", "name")
+    )
+
+
+def _numbers_of_refused(checked: Checked) -> list[str]:
+    """Registry numbers on refused rows that still read as numbers: those students are on the
+    new roll, only their row needs correcting."""
+    numbers = []
+    for row in checked.refused_cells.values():
+        for value in row:
+            try:
+                numbers.append(cells.student_no(value))
+                break
+            except ValidationError:
+                continue
+    return numbers
+
+
+class Classes:
+    """The grades and classes of the schools in a file, found by grade level and class number;
+    the missing ones are made on commit (a new school year brings new classes)."""
+
+    def __init__(self, schools) -> None:
+        self.grades = {}
+        self.classes = {}
+        school_ids = {school.pk for school in schools}
+        for grade in Unit.objects.filter(kind=UnitKind.GRADE, parent_id__in=school_ids):
+            self.grades[(grade.parent_id, grade.grade_level)] = grade
+        for klass in Unit.objects.filter(
+            kind=UnitKind.CLASS, parent__in=list(self.grades.values())
+        ):
+            try:
+                self.classes[(klass.parent_id, cells.class_number(klass.name))] = klass
+            except ValidationError:
+                continue  # a class named without a number is never matched by a file
+
+    def find(self, entry: Entry) -> Unit | None:
+        grade = self.grades.get((entry.school.pk, entry.grade_level))
+        return self.classes.get((grade.pk, entry.class_number)) if grade else None
+
+    def find_or_make(self, entry: Entry) -> Unit:
+        klass = self.find(entry)
+        if klass is not None:
+            return klass
+        grade = self.grades.get((entry.school.pk, entry.grade_level))
+        if grade is None:
+            grade = Unit(
+                kind=UnitKind.GRADE,
+                parent=entry.school,
+                code=f"{entry.school.code}-{entry.grade_level}",
+                name=entry.grade_name or f"{entry.grade_level}",
+                grade_level=entry.grade_level,
+            )
+            grade.full_clean()
+            grade.save()
+            self.grades[(entry.school.pk, entry.grade_level)] = grade
+        name = entry.class_name  # as the file names it, when it says the grade too
+        if not name.startswith(grade.name):
+            name = f"{grade.name}({entry.class_number})班"
+        klass = Unit(
+            kind=UnitKind.CLASS,
+            parent=grade,
+            code=f"{grade.code}-{entry.class_number}",
+            name=name,
+        )
+        klass.full_clean()
+        klass.save()
+        self.classes[(grade.pk, entry.class_number)] = klass
+        return klass
+
+
+def _differs(student: Student, entry: Entry, classes: Classes) -> bool:
+    if any(getattr(student, field) != getattr(entry, field) for field in STUDENT_FIELDS):
+        return True
+    if classes.find(entry) != student.klass:
+        return True
+    if (student.residence_township_id, student.residence_village_id) != (
+        entry.township.pk,
+        entry.village.pk if entry.village else None,
+    ):
+        return True
+    if not entry.guardian_name:
+        return False
+    guardian = student.guardians.filter(name=entry.guardian_name).first()
+    return guardian is None or (guardian.relation, guardian.phone) != (
+        entry.guardian_relation,
+        entry.guardian_phone,
+    )
+
+
+# Import records --------------------------------------------------------------------------------
+
+
+def start(*, data: bytes, file_name: str, by, places: Places, encoding: str | None = None):
+    """Check a file and keep it, encrypted, for its commit: (RosterImport, Checked). A file
+    that cannot be read at all raises ValidationError and keeps nothing."""
+    checked = check(data, places, encoding=encoding)
+    roster_import = RosterImport.objects.create(
+        uploaded_by=by,
+        uploaded_at=clock.now(),
+        file_name=file_name[:200],
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        encoding=encoding or "",
+        content=base64.b64encode(data).decode("ascii"),
+        **_counts(checked),
+    )
+    return roster_import, checked
+
+
+def _counts(checked: Checked) -> dict:
+    return {
+        "rows": checked.rows,
+        "new": checked.count("new"),
+        "changed": checked.count("changed"),
+        "unchanged": checked.count("unchanged"),
+        "refused": len({refusal.row for refusal in checked.refusals}),
+        "left_roll": len(checked.leaving),
+    }
+
+
+def stored_file(roster_import: RosterImport) -> bytes:
+    return base64.b64decode(roster_import.content)
+
+
+def recheck(roster_import: RosterImport, places: Places) -> Checked:
+    return check(stored_file(roster_import), places, encoding=roster_import.encoding or None)
+
+
+def commit(roster_import: RosterImport, *, by, places: Places, mode: str) -> Checked:
+    """Write the import (see the module's docstring). Raises ValidationError, writing nothing,
+    when all-or-nothing meets a refused row or the import is no longer waiting."""
+    with transaction.atomic():
+        locked = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
+        if locked.status != ImportStatus.PREVIEWED:
+            raise ValidationError(NOT_PREVIEWED)
+        checked = recheck(locked, places)
+        refused = len({refusal.row for refusal in checked.refusals})
+        if refused and mode == ImportMode.ALL_OR_NOTHING:
+            raise ValidationError(REFUSED_ROWS_LEFT, params={"count": refused})
+        classes = Classes(entry.school for entry in checked.entries)
+        for entry in checked.entries:
+            plan, student = checked.plans[entry.row]
+            if plan != "unchanged":
+                _write(entry, student, classes, by=by, reason=locked.change_reason)
+        now = clock.now()
+        RosterDeparture.objects.bulk_create(
+            RosterDeparture(student=student, school_id=student.school_id, found_by=locked)
+            for student in checked.leaving
+        )
+        for field, value in _counts(checked).items():
+            setattr(locked, field, value)
+        locked.status = ImportStatus.COMMITTED
+        locked.mode = mode
+        locked.committed_at = now
+        locked.content = ""  # the file's numbers are now on the roll, encrypted field by field
+        locked.save()
+    roster_import.refresh_from_db()
+    return checked
+
+
+def discard(roster_import: RosterImport) -> None:
+    RosterImport.objects.filter(pk=roster_import.pk, status=ImportStatus.PREVIEWED).update(
+        status=ImportStatus.DISCARDED, content=""
+    )
+
+
+def _write(entry: Entry, student: Student | None, classes: Classes, *, by, reason: str) -> None:
+    student = student or Student(student_no=entry.student_no)
+    for field in STUDENT_FIELDS:
+        setattr(student, field, getattr(entry, field))
+    student.klass = classes.find_or_make(entry)
+    student.residence_township = entry.township
+    student.residence_village = entry.village
+    student._history_user = by
+    student._change_reason = reason
+    student.save()
+    if not entry.guardian_name:
+        return
+    guardian = student.guardians.filter(name=entry.guardian_name).first() or Guardian(
+        student=student, name=entry.guardian_name
+    )
+    if guardian.pk and (guardian.relation, guardian.phone) == (
+        entry.guardian_relation,
+        entry.guardian_phone,
+    ):
+        return
+    guardian.relation = entry.guardian_relation
+    guardian.phone = entry.guardian_phone
+    guardian._history_user = by
+    guardian._change_reason = reason
+    guardian.save()
