@@ -15,7 +15,7 @@ from viewflow.urls.sites import AppMenuMixin
 
 from cases.selectors import roles_of
 from notifications.views import InboxView
-from workflows.views import case_pages, lists, students
+from workflows.views import case_pages, lists, roster, students
 
 BASE_TEMPLATE = "kongchuo/base_page.html"
 
@@ -109,6 +109,12 @@ class WorkApp(Application):
             view_class=students.StudentListView,
         ),
         Page(app_name="inbox", title=_("Inbox"), icon="notifications", view_class=InboxView),
+        Page(
+            app_name="roster",
+            title=_("Roster import"),
+            icon="upload_file",
+            view_class=roster.RosterUploadView,
+        ),
         AdminLink(app_name="admin", title=_("Administration"), icon="settings"),
     ]
     urlpatterns = [
@@ -117,6 +123,12 @@ class WorkApp(Application):
         path("cases/<int:pk>/contacts/new/", case_pages.ContactView.as_view(), name="case_contact"),
         path("cases/<int:pk>/identity/", case_pages.UnmaskView.as_view(), name="case_unmask"),
         path("students/<int:pk>/open/", case_pages.OpenCaseView.as_view(), name="case_open"),
+        path("roster/<int:pk>/", roster.RosterPreviewView.as_view(), name="roster_preview"),
+        path(
+            "roster/<int:pk>/refused.xlsx",
+            roster.RosterRefusedView.as_view(),
+            name="roster_refused",
+        ),
     ]
 
 

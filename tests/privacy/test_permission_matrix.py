@@ -26,8 +26,10 @@ transaction rolled back at the end; every cell runs in a savepoint of its own.
 
 import dataclasses
 import datetime
+import io
 from collections.abc import Callable
 
+import openpyxl
 import pytest
 from django.conf import settings
 from django.contrib import admin
@@ -43,6 +45,8 @@ from cases.models import AccessLog, Case, CaseEvent, Contact, Role, StaffPhone, 
 from notifications.models import InboxItem, Message, RecipientSettings
 from workflows import services
 from workflows.models import CalendarDay, StagePolicy
+from workflows.roster import importing as roster_importing
+from workflows.views.roster import ROSTER_ROLES
 
 from .. import factories
 from ..builders import case_in_stage
@@ -140,6 +144,14 @@ class Variant:
 
 def page(name: str, **kwargs) -> Callable[["Side", str], str]:
     return lambda side, persona: reverse(name, **kwargs)
+
+
+def import_url(name: str) -> Callable[["Side", str], str]:
+    """A roster import's page: the persona's own import (in reach), or one of the other
+    county's user in the same role (out); signed out, the homeroom teacher's."""
+    return lambda side, persona: reverse(
+        name, args=[side.imports[HT if persona in (ANON, UNMASKER) else persona]]
+    )
 
 
 def case_url(name: str, key: str, *extra) -> Callable[["Side", str], str]:
@@ -355,6 +367,43 @@ KNOWN: dict[str, tuple[Variant, ...]] = {
             body=lambda side, persona, method: {"item": own_item(side, persona)},
         ),
     ),
+    # Roster import: school officers and county supervisors; an import is its uploader's.
+    "work:roster:index": (
+        Variant(
+            "",
+            page("work:roster:index"),
+            # an empty upload comes back with the form's error
+            table(
+                GET=by_role(ROSTER_ROLES, OK, FORBIDDEN),
+                POST=by_role(ROSTER_ROLES, INVALID, FORBIDDEN),
+            ),
+            objects=False,
+            methods=(GET, POST),
+        ),
+    ),
+    "work:roster_preview": (
+        Variant(
+            "",
+            import_url("work:roster_preview"),
+            # a POST without an action changes nothing and shows the page again
+            table(
+                GET=by_role(ROSTER_ROLES, OK, FORBIDDEN),
+                POST=by_role(ROSTER_ROLES, Expect(302, "/work/roster/"), FORBIDDEN),
+            ),
+            methods=(GET, POST),
+        ),
+    ),
+    "work:roster_refused": (
+        Variant(
+            "",
+            import_url("work:roster_refused"),
+            table(
+                GET=by_role(ROSTER_ROLES, OK, FORBIDDEN),
+                POST=by_role(ROSTER_ROLES, NO_METHOD, FORBIDDEN),
+            ),
+            methods=(GET, POST),
+        ),
+    ),
     "work:case_detail": (
         Variant(
             "",
@@ -518,6 +567,7 @@ class Side:
     cases: dict[str, Case]  # stage (or UNVISITED) -> a case standing there
     free_student: object  # a student with no case
     items: dict[str, int]  # role -> the pk of an inbox item of that role's user
+    imports: dict[str, int]  # role -> the pk of a roster import that role's user uploaded
 
 
 @dataclasses.dataclass
@@ -551,6 +601,26 @@ def _inbox_item(user, n: int) -> int:
     return InboxItem.objects.create(message=message, user=user, title="矩阵", body="正文").pk
 
 
+def shown_text(response) -> str:
+    """What an answer shows: its text, or the cells of a spreadsheet it downloads."""
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        return " ".join(
+            str(value)
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+    return response.content.decode()
+
+
+def _roster_import(user) -> int:
+    data = "学籍号,姓名,性别,出生日期,学校,年级,班级,乡镇\n".encode()
+    places = roster_importing.places_under([])
+    return roster_importing.start(data=data, file_name="名册.csv", by=user, places=places)[0].pk
+
+
 def _side(prefix: str, mark: str) -> Side:
     world = build_world(prefix)
 
@@ -565,7 +635,8 @@ def _side(prefix: str, mark: str) -> Side:
         opened_by=world[HT],
     )
     items = {role: _inbox_item(world[role], n) for n, role in enumerate(ROLES)}
-    return Side(world, cases, student("free"), items)
+    imports = {role: _roster_import(world[role]) for role in ROLES}
+    return Side(world, cases, student("free"), items, imports)
 
 
 def _admin_objects(side: Side) -> None:
@@ -730,7 +801,7 @@ def test_cell(client, db, matrix, cell: Cell):
         if not cell.expect.writes:
             assert fingerprint() == before, f"{cell.id} changed data ({response.status_code})"
     if cell.persona != ANON:
-        assert OUTSIDE_MARK not in response.content.decode(), "an outsider's student is shown"
+        assert OUTSIDE_MARK not in shown_text(response), "an outsider's student is shown"
     answer = f"{response.status_code} {response.get('Location', '')}".strip()
     rule = f"{cell.expect.status} {cell.expect.to or ''}".strip()
     if _answers(response, cell.expect, cell, side):

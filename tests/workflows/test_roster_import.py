@@ -242,7 +242,9 @@ def test_a_school_out_of_reach_is_refused(world, elsewhere):
 
 def test_preview_changes_nothing_then_commit_writes_with_history(world, places, teacher):
     data = xlsx_bytes([person(world, "王小明"), person(world, "李小红", 性别="女")])
-    roster_import, checked = importing.start(data=data, file_name="名册.xlsx", by=teacher, places=places)
+    roster_import, _checked = importing.start(
+        data=data, file_name="名册.xlsx", by=teacher, places=places
+    )
     assert (roster_import.new, roster_import.refused) == (2, 0)
     assert not Student.objects.exists()  # a preview writes no student
 
@@ -278,14 +280,22 @@ def test_a_second_import_of_the_same_file_changes_nothing(world, places, teacher
 
 def test_a_changed_row_updates_the_student(world, places, teacher):
     row = person(world, "王小明")
-    first, _checked = importing.start(data=csv_bytes([row]), file_name="a", by=teacher, places=places)
+    first, _checked = importing.start(
+        data=csv_bytes([row]), file_name="a", by=teacher, places=places
+    )
     importing.commit(first, by=teacher, places=places, mode=ImportMode.ALL_OR_NOTHING)
     row[HEADER.index("班级")] = "2班"  # moved to class 2 of the same grade (a new class)
-    second, _checked = importing.start(data=csv_bytes([row]), file_name="b", by=teacher, places=places)
+    second, _checked = importing.start(
+        data=csv_bytes([row]), file_name="b", by=teacher, places=places
+    )
     assert second.changed == 1
     importing.commit(second, by=teacher, places=places, mode=ImportMode.ALL_OR_NOTHING)
     klass = Student.objects.get().klass
-    assert (klass.name, klass.parent, klass.kind) == ("五年级(2)班", world.klass.parent, UnitKind.CLASS)
+    assert (klass.name, klass.parent, klass.kind) == (
+        "五年级(2)班",
+        world.klass.parent,
+        UnitKind.CLASS,
+    )
 
 
 def test_all_or_nothing_with_a_refused_row_writes_nothing(world, places, teacher):
@@ -338,7 +348,9 @@ def test_a_student_missing_from_the_new_roll_is_kept_and_listed(world, places, t
 
 def test_an_identity_number_of_another_student_on_the_roll_is_refused(world, places, teacher):
     row = person(world, "王小明")
-    first, _checked = importing.start(data=csv_bytes([row]), file_name="a", by=teacher, places=places)
+    first, _checked = importing.start(
+        data=csv_bytes([row]), file_name="a", by=teacher, places=places
+    )
     importing.commit(first, by=teacher, places=places, mode=ImportMode.ALL_OR_NOTHING)
     other = person(world, "王小明")
     other[HEADER.index("身份证件号")] = row[HEADER.index("身份证件号")]

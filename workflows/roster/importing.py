@@ -64,6 +64,12 @@ class Checked:
     refused_cells: dict[int, list] = dataclasses.field(default_factory=dict)
     leaving: list[Student] = dataclasses.field(default_factory=list)
     encoding: str = ""
+    # The fields the file has columns for: a column the file lacks leaves its field as it is.
+    present: frozenset = frozenset()
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(field for field in STUDENT_FIELDS if field in self.present)
 
     def count(self, plan: str) -> int:
         return sum(1 for kind, _student in self.plans.values() if kind == plan)
@@ -89,7 +95,7 @@ def places_under(units) -> Places:
 def check(data: bytes, places: Places, *, encoding: str | None = None) -> Checked:
     rows, used = reading.read_rows(data, encoding)
     header_number, columns, header = find_header(rows)
-    checked = Checked(header=list(header), encoding=used)
+    checked = Checked(header=list(header), encoding=used, present=frozenset(columns))
     seen_numbers: dict[str, int] = {}
     seen_ids: dict[str, int] = {}
     for number, row in enumerate(rows, start=header_number + 1):
@@ -150,7 +156,7 @@ def _plan(checked: Checked, places: Places) -> None:
         student = existing.get(digest)
         if student is None:
             checked.plans[entry.row] = ("new", None)
-        elif _differs(student, entry, classes):
+        elif _differs(student, entry, classes, checked):
             checked.plans[entry.row] = ("changed", student)
         else:
             checked.plans[entry.row] = ("unchanged", student)
@@ -235,15 +241,15 @@ class Classes:
         return klass
 
 
-def _differs(student: Student, entry: Entry, classes: Classes) -> bool:
-    if any(getattr(student, field) != getattr(entry, field) for field in STUDENT_FIELDS):
+def _differs(student: Student, entry: Entry, classes: Classes, checked: Checked) -> bool:
+    if any(getattr(student, field) != getattr(entry, field) for field in checked.fields):
         return True
     if classes.find(entry) != student.klass:
         return True
-    if (student.residence_township_id, student.residence_village_id) != (
-        entry.township.pk,
-        entry.village.pk if entry.village else None,
-    ):
+    if student.residence_township_id != entry.township.pk:
+        return True
+    village = entry.village.pk if entry.village else None
+    if "village" in checked.present and student.residence_village_id != village:
         return True
     if not entry.guardian_name:
         return False
@@ -307,7 +313,7 @@ def commit(roster_import: RosterImport, *, by, places: Places, mode: str) -> Che
         for entry in checked.entries:
             plan, student = checked.plans[entry.row]
             if plan != "unchanged":
-                _write(entry, student, classes, by=by, reason=locked.change_reason)
+                _write(entry, student, classes, checked, by=by, reason=locked.change_reason)
         now = clock.now()
         RosterDeparture.objects.bulk_create(
             RosterDeparture(student=student, school_id=student.school_id, found_by=locked)
@@ -330,13 +336,14 @@ def discard(roster_import: RosterImport) -> None:
     )
 
 
-def _write(entry: Entry, student: Student | None, classes: Classes, *, by, reason: str) -> None:
+def _write(entry: Entry, student, classes: Classes, checked: Checked, *, by, reason: str) -> None:
     student = student or Student(student_no=entry.student_no)
-    for field in STUDENT_FIELDS:
+    for field in checked.fields:
         setattr(student, field, getattr(entry, field))
     student.klass = classes.find_or_make(entry)
     student.residence_township = entry.township
-    student.residence_village = entry.village
+    if "village" in checked.present:
+        student.residence_village = entry.village
     student._history_user = by
     student._change_reason = reason
     student.save()

@@ -1,0 +1,156 @@
+"""The roster import pages: upload a 学籍 file, see what it would change (refused rows with
+their reasons), then commit it, or download the refused rows to correct them."""
+
+import io
+
+import openpyxl
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.generic import FormView, TemplateView, View
+
+from cases.access import grants_of
+from cases.models import ImportMode, ImportStatus, Role, RosterImport
+from cases.selectors import roles_of
+
+from ..roster import importing, reading
+
+ROSTER_ROLES = frozenset({Role.SCHOOL_OFFICER, Role.COUNTY_SUPERVISOR})
+MAX_BYTES = 20 * 1024 * 1024
+TOO_BIG = _("The file is larger than 20 MB: split it by school.")
+SHOWN_REFUSALS = 500
+REASON_COLUMN = _("Reason refused")
+
+
+def places_of(user) -> importing.Places:
+    """The schools and townships the user imports for: those of their school or county."""
+    units = [grant.unit for grant in grants_of(user) if grant.role in ROSTER_ROLES]
+    return importing.places_under(units)
+
+
+class RosterForm(forms.Form):
+    file = forms.FileField(label=_("Roster file (.xlsx, .xls, .csv or .txt)"))
+    encoding = forms.ChoiceField(
+        label=_("Text encoding (CSV and text files)"),
+        choices=[("", _("Detect")), *reading.ENCODINGS.items()],
+        required=False,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise ValidationError(TOO_BIG)
+        return upload
+
+
+class _RosterPage:
+    """For school officers and county supervisors; an import is its uploader's alone: another's
+    is not found (404 before anything else), as it may hold other schools' children."""
+
+    roles = ROSTER_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        if "pk" in kwargs:
+            self.roster_import = get_object_or_404(
+                RosterImport, pk=kwargs["pk"], uploaded_by=request.user
+            )
+        if not roles_of(request.user) & self.roles:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class RosterUploadView(_RosterPage, FormView):
+    template_name = "workflows/roster_upload.html"
+    form_class = RosterForm
+
+    def get_context_data(self, **kwargs):
+        recent = RosterImport.objects.filter(uploaded_by=self.request.user)[:10]
+        return {**super().get_context_data(**kwargs), "recent": recent}
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            roster_import, _checked = importing.start(
+                data=upload.read(),
+                file_name=upload.name,
+                by=self.request.user,
+                places=places_of(self.request.user),
+                encoding=form.cleaned_data["encoding"] or None,
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+            return self.render_to_response(self.get_context_data(form=form), status=422)
+        return redirect("work:roster_preview", roster_import.pk)
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class RosterPreviewView(_RosterPage, TemplateView):
+    """The check's counts and refused rows; then commit (all or the clean rows) or discard."""
+
+    template_name = "workflows/roster_preview.html"
+
+    def get_context_data(self, **kwargs):
+        roster_import = self.roster_import
+        context = {"roster_import": roster_import, "error": kwargs.get("error")}
+        if roster_import.status == ImportStatus.PREVIEWED:
+            checked = importing.recheck(roster_import, places_of(self.request.user))
+            context["refusals"] = checked.refusals[:SHOWN_REFUSALS]
+            context["more_refusals"] = max(len(checked.refusals) - SHOWN_REFUSALS, 0)
+        else:
+            context["departures"] = roster_import.departures.select_related("student", "school")
+        return {**super().get_context_data(**kwargs), **context}
+
+    def post(self, request, *args, pk, **kwargs):
+        roster_import = self.roster_import
+        action = request.POST.get("action")
+        if action == "discard":
+            importing.discard(roster_import)
+            return redirect("work:roster:index")
+        if action not in (ImportMode.ALL_OR_NOTHING, ImportMode.CLEAN_ROWS):
+            return redirect("work:roster_preview", pk)  # nothing asked: the page again
+        try:
+            importing.commit(
+                roster_import, by=request.user, places=places_of(request.user), mode=action
+            )
+        except ValidationError as error:
+            context = self.get_context_data(pk=pk, error=" ".join(error.messages))
+            return self.render_to_response(context, status=409)
+        return redirect("work:roster_preview", pk)
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class RosterRefusedView(_RosterPage, View):
+    """The refused rows as they were in the file, with a reason column: to correct and import
+    again."""
+
+    def get(self, request, *args, pk, **kwargs):
+        roster_import = self.roster_import
+        if roster_import.status != ImportStatus.PREVIEWED:
+            raise Http404
+        checked = importing.recheck(roster_import, places_of(request.user))
+        reasons: dict[int, list[str]] = {}
+        for refusal in checked.refusals:
+            label = f"{refusal.column}：" if refusal.column else ""
+            reasons.setdefault(refusal.row, []).append(label + refusal.reason)
+        workbook = openpyxl.Workbook(write_only=True)
+        sheet = workbook.create_sheet(str(_("Refused rows")))
+        sheet.append([*checked.header, str(REASON_COLUMN)])
+        for row, cells in sorted(checked.refused_cells.items()):
+            sheet.append([*cells, "；".join(reasons.get(row, []))])
+        out = io.BytesIO()
+        workbook.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="refused-{pk}.xlsx"'
+        return response
