@@ -30,9 +30,10 @@ SIZES = {
     },
 }
 
-# Latin words that belong on a Chinese page: the language switch offers "English", and the
-# system's own name for a person may be a username (test users have none other).
-ALLOWED_WORDS = {"English"}
+# Latin words that belong on a Chinese page: the language switch offers "English"; file formats
+# and encodings go by their names (.xlsx, CSV, UTF-8, GBK, Excel); and the system's own name for
+# a person may be a username (test users have none other).
+ALLOWED_WORDS = {"English", "CSV", "csv", "xlsx", "xls", "txt", "Excel", "UTF", "GBK", "GB"}
 
 # The visible text of a page, without icon ligatures ("notifications", "menu" are glyphs) and
 # without what is hidden.
