@@ -15,7 +15,7 @@ from viewflow.urls.sites import AppMenuMixin
 
 from cases.selectors import roles_of
 from notifications.views import InboxView
-from workflows.views import case_pages, lists, roster, students
+from workflows.views import case_pages, lists, registers, roster, students
 
 BASE_TEMPLATE = "kongchuo/base_page.html"
 
@@ -109,6 +109,12 @@ class WorkApp(Application):
             view_class=students.StudentListView,
         ),
         Page(app_name="inbox", title=_("Inbox"), icon="notifications", view_class=InboxView),
+        Page(
+            app_name="registers",
+            title=_("Registers"),
+            icon="table_view",
+            view_class=registers.RegisterView,
+        ),
         Page(
             app_name="roster",
             title=_("Roster import"),

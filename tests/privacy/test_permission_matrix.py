@@ -46,6 +46,7 @@ from notifications.models import InboxItem, Message, RecipientSettings
 from workflows import services
 from workflows.models import CalendarDay, StagePolicy
 from workflows.roster import importing as roster_importing
+from workflows.views.registers import REGISTER_ROLES
 from workflows.views.roster import ROSTER_ROLES
 
 from .. import factories
@@ -365,6 +366,19 @@ KNOWN: dict[str, tuple[Variant, ...]] = {
             table(POST=Expect(302, INBOX, writes=True)),  # marked read, back to the inbox
             methods=(POST,),
             body=lambda side, persona, method: {"item": own_item(side, persona)},
+        ),
+    ),
+    # Registers: school officers, townships and supervisors; an empty form comes back (422).
+    "work:registers:index": (
+        Variant(
+            "",
+            page("work:registers:index"),
+            table(
+                GET=by_role(REGISTER_ROLES, OK, FORBIDDEN),
+                POST=by_role(REGISTER_ROLES, INVALID, FORBIDDEN),
+            ),
+            objects=False,
+            methods=(GET, POST),
         ),
     ),
     # Roster import: school officers and county supervisors; an import is its uploader's.
