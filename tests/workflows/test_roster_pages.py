@@ -118,3 +118,51 @@ def test_after_the_commit_the_students_left_off_are_listed_to_settle(world, offi
     student = Student.objects.get(name="李小红")
     assert "李小红" in page
     assert reverse("work:case_open", args=[student.pk]) in page
+
+
+def test_a_student_left_off_is_settled_as_a_transfer_or_by_a_case(world, officer):
+    from cases.models import RosterDeparture, Settlement
+    from workflows import services
+
+    client = signed_in(officer)
+    staying, moved, missing = (person(world, n) for n in ("王小明", "李小红", "赵小刚"))
+    upload(client, csv_bytes([staying, moved, missing]))
+    client.post(
+        reverse("work:roster_preview", args=[RosterImport.objects.get().pk]), {"action": "all"}
+    )
+    upload(client, csv_bytes([staying]))
+    second = RosterImport.objects.latest("pk")
+    page = reverse("work:roster_preview", args=[second.pk])
+    client.post(page, {"action": "all"})
+    moved_away = RosterDeparture.objects.get(student__name="李小红")
+
+    # A transfer needs the receiving school
+    refused = client.post(page, {"action": "transferred", "departure": moved_away.pk})
+    assert refused.status_code == 422
+    client.post(
+        page,
+        {"action": "transferred", "departure": moved_away.pk, "receiving_school": "县实验小学"},
+    )
+    moved_away.refresh_from_db()
+    assert (moved_away.settlement, moved_away.receiving_school, moved_away.settled_by) == (
+        Settlement.TRANSFERRED,
+        "县实验小学",
+        officer,
+    )
+
+    # A case opened for the other settles theirs
+    services.case_open(student=Student.objects.get(name="赵小刚"), by=world[Role.HOMEROOM_TEACHER])
+    assert RosterDeparture.objects.get(student__name="赵小刚").settlement == Settlement.CASE_OPENED
+
+
+def test_a_student_back_on_a_later_roll_is_settled(world, officer):
+    from cases.models import RosterDeparture, Settlement
+
+    client = signed_in(officer)
+    rows = [person(world, "王小明"), person(world, "李小红")]
+    for roll in (rows, rows[:1], rows):
+        upload(client, csv_bytes(roll))
+        latest = RosterImport.objects.latest("pk")
+        client.post(reverse("work:roster_preview", args=[latest.pk]), {"action": "all"})
+    departure = RosterDeparture.objects.get()
+    assert departure.settlement == Settlement.BACK_ON_ROLL

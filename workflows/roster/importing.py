@@ -22,12 +22,13 @@ from cases.models import (
     ImportStatus,
     RosterDeparture,
     RosterImport,
+    Settlement,
     Student,
     Unit,
     UnitKind,
 )
 
-from . import cells, reading
+from . import cells, departures, reading
 from .checking import DUPLICATE_ID_IN_FILE, DUPLICATE_IN_FILE, Entry, Places, Refusal, check_row
 from .columns import find_header
 
@@ -315,6 +316,8 @@ def commit(roster_import: RosterImport, *, by, places: Places, mode: str) -> Che
             if plan != "unchanged":
                 _write(entry, student, classes, checked, by=by, reason=locked.change_reason)
         now = clock.now()
+        back = [student.pk for plan, student in checked.plans.values() if student is not None]
+        departures.settle_open(back, by=by, settlement=Settlement.BACK_ON_ROLL)
         RosterDeparture.objects.bulk_create(
             RosterDeparture(student=student, school_id=student.school_id, found_by=locked)
             for student in checked.leaving

@@ -8,11 +8,12 @@ from django.db import IntegrityError, transaction
 
 from cases import access, clock, grants
 from cases.ladder import RULES
-from cases.models import Case, DismissalReason, Stage, Step, Student, UnitKind
+from cases.models import Case, DismissalReason, Settlement, Stage, Step, Student, UnitKind
 from notifications.services import notify
 
 from .. import errors, messages, routing
 from ..errors import CaseAlreadyOpen, GuardFailed, StepForbidden
+from ..roster import departures
 from .core import checked_note, enter_stage, new_event, save_case, take_step, tell_new_owner
 
 
@@ -71,6 +72,8 @@ def case_open(
     Case.objects.filter(pk=case.pk).update(chain_head=case.chain_head)
     event.save()
     tell_new_owner(case, event, previous_owner=None)
+    # A student left off a new roll and now suspected of dropping out: settled by this case.
+    departures.settle_open([student.pk], by=by, settlement=Settlement.CASE_OPENED)
     return case
 
 

@@ -18,7 +18,7 @@ from cases.access import grants_of
 from cases.models import ImportMode, ImportStatus, Role, RosterImport
 from cases.selectors import roles_of
 
-from ..roster import importing, reading
+from ..roster import departures, importing, reading
 
 ROSTER_ROLES = frozenset({Role.SCHOOL_OFFICER, Role.COUNTY_SUPERVISOR})
 MAX_BYTES = 20 * 1024 * 1024
@@ -112,6 +112,8 @@ class RosterPreviewView(_RosterPage, TemplateView):
     def post(self, request, *args, pk, **kwargs):
         roster_import = self.roster_import
         action = request.POST.get("action")
+        if action == "transferred":
+            return self.settle_transfer(request, pk)
         if action == "discard":
             importing.discard(roster_import)
             return redirect("work:roster:index")
@@ -124,6 +126,23 @@ class RosterPreviewView(_RosterPage, TemplateView):
         except ValidationError as error:
             context = self.get_context_data(pk=pk, error=" ".join(error.messages))
             return self.render_to_response(context, status=409)
+        return redirect("work:roster_preview", pk)
+
+    def settle_transfer(self, request, pk):
+        departure_id = request.POST.get("departure", "")
+        departure = get_object_or_404(
+            self.roster_import.departures,
+            pk=int(departure_id) if departure_id.isdigit() else 0,
+        )
+        try:
+            departures.settle_transfer(
+                departure,
+                by=request.user,
+                receiving_school=request.POST.get("receiving_school", ""),
+            )
+        except ValidationError as error:
+            context = self.get_context_data(pk=pk, error=" ".join(error.messages))
+            return self.render_to_response(context, status=422)
         return redirect("work:roster_preview", pk)
 
 
