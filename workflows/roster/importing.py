@@ -14,6 +14,7 @@ import hashlib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from cases import clock, crypto
 from cases.models import (
@@ -311,10 +312,14 @@ def commit(roster_import: RosterImport, *, by, places: Places, mode: str) -> Che
         if refused and mode == ImportMode.ALL_OR_NOTHING:
             raise ValidationError(REFUSED_ROWS_LEFT, params={"count": refused})
         classes = Classes(entry.school for entry in checked.entries)
+        fresh = []
         for entry in checked.entries:
             plan, student = checked.plans[entry.row]
-            if plan != "unchanged":
+            if plan == "new":
+                fresh.append(entry)
+            elif plan == "changed":
                 _write(entry, student, classes, checked, by=by, reason=locked.change_reason)
+        _create(fresh, classes, checked, by=by, reason=locked.change_reason)
         now = clock.now()
         back = [student.pk for plan, student in checked.plans.values() if student is not None]
         departures.settle_open(back, by=by, settlement=Settlement.BACK_ON_ROLL)
@@ -337,6 +342,40 @@ def discard(roster_import: RosterImport) -> None:
     RosterImport.objects.filter(pk=roster_import.pk, status=ImportStatus.PREVIEWED).update(
         status=ImportStatus.DISCARDED, content=""
     )
+
+
+BATCH = 1000
+
+
+def _create(entries: list[Entry], classes: Classes, checked: Checked, *, by, reason: str) -> None:
+    """New students and their guardians, in batches, each with its history row (the same
+    rows `_write` would make one by one)."""
+    for start in range(0, len(entries), BATCH):
+        batch = entries[start : start + BATCH]
+        students = []
+        for entry in batch:
+            student = Student(student_no=entry.student_no)
+            for field in checked.fields:
+                setattr(student, field, getattr(entry, field))
+            student.klass = classes.find_or_make(entry)
+            student.school = entry.school  # Student.save() derives it; bulk_create does not
+            student.residence_township = entry.township
+            student.residence_village = entry.village
+            students.append(student)
+        created = bulk_create_with_history(
+            students, Student, default_user=by, default_change_reason=reason
+        )
+        guardians = [
+            Guardian(
+                student=student,
+                name=entry.guardian_name,
+                relation=entry.guardian_relation,
+                phone=entry.guardian_phone,
+            )
+            for student, entry in zip(created, batch, strict=True)
+            if entry.guardian_name
+        ]
+        bulk_create_with_history(guardians, Guardian, default_user=by, default_change_reason=reason)
 
 
 def _write(entry: Entry, student, classes: Classes, checked: Checked, *, by, reason: str) -> None:
