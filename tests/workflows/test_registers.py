@@ -168,3 +168,35 @@ def test_an_end_before_the_start_is_refused(world):
     )
     assert response.status_code == 422
     assert not AccessLog.objects.filter(action=AccessAction.EXPORT).exists()
+
+
+def test_a_number_in_the_reason_is_refused_and_not_logged(world, cases):
+    officer = world[Role.SCHOOL_OFFICER]
+    officer.user_permissions.add(Permission.objects.get(codename="view_identity"))
+    number = cases["已确认"].student.id_number
+    response = export(signed_in(officer), "suspected", full_numbers="on", reason=f"核对 {number}")
+    assert response.status_code == 422
+    assert not AccessLog.objects.filter(action=AccessAction.EXPORT).exists()
+
+
+def test_text_that_looks_like_a_formula_stays_text(world, cases):
+    case = cases["已确认"]
+    case.student.name = '=HYPERLINK("http://example.invalid","点我")'
+    case.student.save()
+    _rows, sheet = table(export(signed_in(world[Role.SCHOOL_OFFICER]), "suspected"))
+    names = [row[6] for row in sheet.iter_rows(min_row=3)]
+    cell = next(cell for cell in names if str(cell.value).startswith("="))
+    assert cell.data_type == "s"
+
+
+def test_the_childrens_register_gives_the_state_at_the_periods_end(world, cases):
+    # Given a dismissal today, and a period that ended before it
+    client = signed_in(world[Role.SCHOOL_OFFICER])
+    yesterday = clock.today() - datetime.timedelta(days=1)
+    before = {"start": (yesterday - datetime.timedelta(days=30)).isoformat()}
+    # ... the cases were all opened today: seen from yesterday, nobody was a suspected dropout
+    rows, _sheet = table(export(client, "children", **before, end=yesterday.isoformat()))
+    assert {row[13] for row in rows[2:]} == {"在校"}
+    # ... while at today's end the confirmed case reads as a dropout
+    rows, _sheet = table(export(client, "children"))
+    assert {row[6]: row[13] for row in rows[2:]}["已确认"] == "辍学"

@@ -377,3 +377,89 @@ def test_units_are_untouched_by_a_preview(world, places, teacher):
 
 def test_bom_detection():
     assert text_encoding(codecs.BOM_UTF8 + "学籍号".encode()) == "utf-8-sig"
+
+
+# Found in review: reach, settled departures, guardians, refused cells, broken files ----------
+
+
+def test_a_student_on_a_roll_outside_reach_is_refused_not_overwritten(world, elsewhere, teacher):
+    theirs = importing.places_under([elsewhere.county])
+    row = person(elsewhere, "外县学生")
+    first, _checked = importing.start(
+        data=csv_bytes([row]), file_name="a", by=teacher, places=theirs
+    )
+    importing.commit(first, by=teacher, places=theirs, mode=ImportMode.ALL_OR_NOTHING)
+
+    ours = importing.places_under([world.school])
+    moved = person(world, "改名", 学籍号=row[0], 身份证件号=row[4], 出生日期=row[3])
+    checked = importing.check(csv_bytes([moved]), ours)
+
+    assert refusals_of(checked) == [(3, "student_no")]
+    assert Student.objects.get().name == "外县学生"
+
+
+def test_a_settled_transfer_or_an_open_case_is_not_listed_again(world, places, teacher):
+    from workflows import services
+    from workflows.roster import departures
+
+    rows = [person(world, "王小明"), person(world, "李小红"), person(world, "赵小刚")]
+    first, _checked = importing.start(
+        data=csv_bytes(rows), file_name="a", by=teacher, places=places
+    )
+    importing.commit(first, by=teacher, places=places, mode=ImportMode.ALL_OR_NOTHING)
+    services.case_open(student=Student.objects.get(name="赵小刚"), by=teacher)
+
+    second, _checked = importing.start(
+        data=csv_bytes(rows[:1]), file_name="b", by=teacher, places=places
+    )
+    assert second.left_roll == 1  # 李小红; 赵小刚 has an open case already
+    importing.commit(second, by=teacher, places=places, mode=ImportMode.ALL_OR_NOTHING)
+    departure = RosterDeparture.objects.get()
+    departures.settle_transfer(departure, by=teacher, receiving_school="县实验小学")
+
+    third = importing.check(csv_bytes(rows[:1]), places)
+    assert third.leaving == []
+
+
+def test_a_file_without_relation_or_phone_leaves_the_guardians_as_they_are(world, places, teacher):
+    row = person(world, "王小明")
+    first, _checked = importing.start(
+        data=csv_bytes([row]), file_name="a", by=teacher, places=places
+    )
+    importing.commit(first, by=teacher, places=places, mode=ImportMode.ALL_OR_NOTHING)
+    keep = [HEADER.index(c) for c in HEADER if c not in ("关系", "联系电话")]
+    header = [HEADER[i] for i in keep]
+    data = "\n".join(",".join(line) for line in (header, [row[i] for i in keep])).encode()
+
+    checked = importing.check(data, places)
+
+    assert (checked.count("unchanged"), checked.count("changed")) == (1, 0)
+    guardian = Guardian.objects.get()
+    assert (guardian.relation, guardian.phone) == ("father", "13912345678")
+
+
+def test_a_row_refused_against_the_roll_is_in_the_refused_rows_too(world, places, teacher):
+    row = person(world, "王小明")
+    first, _checked = importing.start(
+        data=csv_bytes([row]), file_name="a", by=teacher, places=places
+    )
+    importing.commit(first, by=teacher, places=places, mode=ImportMode.ALL_OR_NOTHING)
+    other = person(world, "王小明", 身份证件号=row[4], 出生日期=row[3])
+    checked = importing.check(csv_bytes([other]), places)
+    assert list(checked.refused_cells) == [3]
+    assert checked.refused_cells[3][1] == "王小明"
+
+
+def test_a_quote_never_closed_is_refused_with_the_row(world, places):
+    data = csv_bytes([person(world, "王小明")]) + b'G1,"unclosed' + b"x" * 200_000
+    with pytest.raises(ValidationError) as refused:
+        importing.check(data, places)
+    assert "4" in refused.value.messages[0]
+
+
+def test_over_long_text_is_refused_and_control_characters_dropped(world, places):
+    long_name = person(world, "王" * 51)
+    nul = person(world, "李\x00小红")
+    checked = importing.check(csv_bytes([long_name, nul]), places)
+    assert refusals_of(checked) == [(3, "name")]
+    assert [entry.name for entry in checked.entries] == ["李小红"]

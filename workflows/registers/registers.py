@@ -352,14 +352,24 @@ SUSPECTED_STAGES = (Stage.IDENTIFIED, Stage.REPORTED)
 DROPOUT_STAGES = (Stage.HOME_VISIT, Stage.TOWNSHIP_PERSUASION, Stage.LEGAL_ENFORCEMENT)
 
 
-def children_rows(user, period: Period, numbers: Numbers) -> Iterator[list]:
-    """适龄儿童台账: the children on the roll in reach, with their state at the period's end."""
-    stages = dict(
-        selectors.cases_in_reach(user)
-        .filter(opened_at__date__lte=period.end)
-        .exclude(stage=Stage.CLOSED)
-        .values_list("student_id", "stage")
+def _stages_at(user, day: datetime.date) -> dict[int, str]:
+    """{student id: the stage of their case at the end of `day`}, for cases then open."""
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), clock.TZ)
+    events = (
+        CaseEvent.objects.filter(case__in=selectors.cases_in_reach(user).values("pk"), at__lt=end)
+        .order_by("case_id", "at", "pk")
+        .values_list("case__student_id", "to_stage")
     )
+    stages: dict[int, str] = {}
+    for student_id, stage in events:  # the last event of each case on or before the day
+        stages[student_id] = stage
+    return {student: stage for student, stage in stages.items() if stage != Stage.CLOSED}
+
+
+def children_rows(user, period: Period, numbers: Numbers) -> Iterator[list]:
+    """适龄儿童台账: the children on the roll as it is now, in reach, each with the state their
+    case stood in at the end of the period (by the case's events up to that day)."""
+    stages = _stages_at(user, period.end)
     students = (
         selectors.students_in_reach(user)
         .select_related("klass__parent")

@@ -40,8 +40,12 @@ def build(title: str, header: list[str], rows) -> tuple[bytes, int]:
         sheet.append(row)
         for index, value in enumerate(row):
             widths[index] = max(widths[index], _width(value))
+            cell = sheet.cell(row=count + 2, column=index + 1)
             if isinstance(value, datetime.date):
-                sheet.cell(row=count + 2, column=index + 1).number_format = DATE_FORMAT
+                cell.number_format = DATE_FORMAT
+            elif cell.data_type == "f":
+                # Text someone typed ("=HYPERLINK(…)", "-1") stays text, never a formula.
+                cell.data_type = "s"
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(
             MIN_WIDTH, min(MAX_WIDTH, width)

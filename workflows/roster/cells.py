@@ -41,13 +41,17 @@ JUNIOR = {"初一": 7, "初二": 8, "初三": 9, "七": 7, "八": 8, "九": 9}
 
 
 def text(value) -> str:
-    """A cell as plain text: full-width forms folded, spaces around dropped. A whole number
-    from Excel loses its ".0" (a class number, a code); anything else keeps its digits."""
+    """A cell as plain text: full-width forms folded, control and invisible format characters
+    (a NUL, a zero-width space) dropped, spaces around dropped. A whole number from Excel loses
+    its ".0" (a class number, a code); anything else keeps its digits."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    folded = unicodedata.normalize("NFKC", str(value))
+    return "".join(
+        char for char in folded if unicodedata.category(char) not in ("Cc", "Cf")
+    ).strip()
 
 
 def required(value) -> str:

@@ -19,6 +19,9 @@ TOWNSHIP_UNKNOWN = _("No township of this name in the county.")
 VILLAGE_UNKNOWN = _("No village of this name in the township.")
 DUPLICATE_IN_FILE = _("This registry number is on an earlier row of the file too (row %(row)s).")
 DUPLICATE_ID_IN_FILE = _("This identity number is on an earlier row of the file too (row %(row)s).")
+TOO_LONG = _("At most %(limit)s characters.")
+# The columns' limits in the database: a longer value is refused here, not at the commit.
+LIMITS = {"name": 50, "address": 200, "guardian_name": 50, "grade": 100, "klass": 100}
 ID_REQUIRED = _("The identity number is required unless the document type is Z (其他).")
 
 
@@ -59,6 +62,7 @@ class Entry:
     guardian_name: str
     guardian_relation: str
     guardian_phone: str
+    cells: list = dataclasses.field(default_factory=list, repr=False)  # the row as in the file
 
 
 class Places:
@@ -116,6 +120,9 @@ def check_row(number: int, row: list, columns: dict[str, int], places: Places):
 
     for field, parser in PARSERS.items():
         parse(field, parser)
+    for field, limit in LIMITS.items():
+        if len(cells.text(cell(field))) > limit:
+            refusals.append(Refusal(number, field, str(TOO_LONG % {"limit": limit})))
     _check_identity(number, cell, values, refusals)
     _place(number, cell, values, refusals, places)
     if refusals:

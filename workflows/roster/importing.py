@@ -8,15 +8,18 @@ when any row is refused (all-or-nothing), or the clean rows only.
 """
 
 import base64
+import csv
 import dataclasses
 import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
 from cases import clock, crypto
+from cases.ladder import OPEN_STAGES
 from cases.models import (
     Guardian,
     ImportMode,
@@ -40,6 +43,14 @@ REFUSED_ROWS_LEFT = _(
     "%(count)s rows are refused: nothing was imported. Correct them, or import the clean rows only."
 )
 NOT_PREVIEWED = _("This import was already committed or discarded.")
+UNREADABLE_ROW = _(
+    "The file cannot be read from row %(row)s on: a quotation mark is probably never closed. "
+    "Save the file again from Excel and retry."
+)
+ON_ANOTHER_ROLL = _(
+    "This student is on the roll of a school outside your reach: the school they leave, or the "
+    "county, records the transfer first."
+)
 STUDENT_FIELDS = (
     "name",
     "gender",
@@ -100,7 +111,7 @@ def check(data: bytes, places: Places, *, encoding: str | None = None) -> Checke
     checked = Checked(header=list(header), encoding=used, present=frozenset(columns))
     seen_numbers: dict[str, int] = {}
     seen_ids: dict[str, int] = {}
-    for number, row in enumerate(rows, start=header_number + 1):
+    for number, row in _numbered(rows, header_number):
         if not any(cells.text(value) for value in row):
             continue  # a blank line, or the empty tail of a sheet
         checked.rows += 1
@@ -111,9 +122,25 @@ def check(data: bytes, places: Places, *, encoding: str | None = None) -> Checke
             checked.refusals.extend(refusals)
             checked.refused_cells[number] = list(row)
         else:
+            entry.cells = list(row)
             checked.entries.append(entry)
     _plan(checked, places)
     return checked
+
+
+def _numbered(rows, header_number: int):
+    """The rows under the header with their numbers; a text file the csv reader cannot follow
+    (a quote never closed) is refused with the row where it broke."""
+    number = header_number
+    while True:
+        number += 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise ValidationError(UNREADABLE_ROW, params={"row": number}) from error
+        yield number, row
 
 
 def _duplicates(entry: Entry, seen_numbers: dict, seen_ids: dict) -> list[Refusal]:
@@ -131,13 +158,14 @@ def _duplicates(entry: Entry, seen_numbers: dict, seen_ids: dict) -> list[Refusa
 
 def _plan(checked: Checked, places: Places) -> None:
     """For each clean entry: new, changed or unchanged; and who of the schools in the file is
-    no longer on it."""
+    no longer on it. A student on the roll of a school outside the importer's reach is never
+    written here (their school records the transfer)."""
     digests = {crypto.digest(entry.student_no): entry for entry in checked.entries}
     existing = {
         student.student_no_digest: student
-        for student in Student.objects.filter(student_no_digest__in=list(digests)).select_related(
-            "klass__parent"
-        )
+        for student in Student.objects.filter(student_no_digest__in=list(digests))
+        .select_related("klass__parent")
+        .prefetch_related("guardians")
     }
     id_digests = {
         crypto.digest(entry.id_number): entry for entry in checked.entries if entry.id_number
@@ -147,15 +175,22 @@ def _plan(checked: Checked, places: Places) -> None:
             "id_number_digest", "student_no_digest"
         )
     )
+    reachable = {school.pk for school in places.schools.values()}
     classes = Classes(entry.school for entry in checked.entries)
     kept = []
     for digest, entry in digests.items():
         owner = owners.get(crypto.digest(entry.id_number)) if entry.id_number else None
+        student = existing.get(digest)
+        refusal = None
         if owner is not None and owner != digest:
-            checked.refusals.append(Refusal(entry.row, "id_number", str(ID_ON_ANOTHER_STUDENT)))
+            refusal = Refusal(entry.row, "id_number", str(ID_ON_ANOTHER_STUDENT))
+        elif student is not None and student.school_id not in reachable:
+            refusal = Refusal(entry.row, "student_no", str(ON_ANOTHER_ROLL))
+        if refusal is not None:
+            checked.refusals.append(refusal)
+            checked.refused_cells[entry.row] = entry.cells
             continue
         kept.append(entry)
-        student = existing.get(digest)
         if student is None:
             checked.plans[entry.row] = ("new", None)
         elif _differs(student, entry, classes, checked):
@@ -169,9 +204,14 @@ def _plan(checked: Checked, places: Places) -> None:
     checked.leaving = list(
         Student.objects.filter(school_id__in=schools)
         .exclude(student_no_digest__in=list(on_roll))
+        # Already listed, already recorded as moved away, or already a case: nothing new.
         .exclude(
-            pk__in=RosterDeparture.objects.filter(settled_at__isnull=True).values("student_id")
+            pk__in=RosterDeparture.objects.filter(
+                Q(settled_at__isnull=True) | Q(settlement=Settlement.TRANSFERRED)
+            ).values("student_id")
         )
+        .exclude(cases__stage__in=OPEN_STAGES)
+        .distinct()
         .order_by("school", "name")
     )
 
@@ -255,11 +295,16 @@ def _differs(student: Student, entry: Entry, classes: Classes, checked: Checked)
         return True
     if not entry.guardian_name:
         return False
-    guardian = student.guardians.filter(name=entry.guardian_name).first()
-    return guardian is None or (guardian.relation, guardian.phone) != (
-        entry.guardian_relation,
-        entry.guardian_phone,
-    )
+    guardian = next((g for g in student.guardians.all() if g.name == entry.guardian_name), None)
+    return guardian is None or _guardian_differs(guardian, entry, checked)
+
+
+def _guardian_differs(guardian: Guardian, entry: Entry, checked: Checked) -> bool:
+    """Whether the file says something else of the guardian's relation or phone (a column it
+    lacks says nothing)."""
+    if "guardian_relation" in checked.present and guardian.relation != entry.guardian_relation:
+        return True
+    return "guardian_phone" in checked.present and guardian.phone != entry.guardian_phone
 
 
 # Import records --------------------------------------------------------------------------------
@@ -392,15 +437,14 @@ def _write(entry: Entry, student, classes: Classes, checked: Checked, *, by, rea
     if not entry.guardian_name:
         return
     guardian = student.guardians.filter(name=entry.guardian_name).first() or Guardian(
-        student=student, name=entry.guardian_name
+        student=student, name=entry.guardian_name, relation=entry.guardian_relation
     )
-    if guardian.pk and (guardian.relation, guardian.phone) == (
-        entry.guardian_relation,
-        entry.guardian_phone,
-    ):
+    if guardian.pk and not _guardian_differs(guardian, entry, checked):
         return
-    guardian.relation = entry.guardian_relation
-    guardian.phone = entry.guardian_phone
+    if "guardian_relation" in checked.present:
+        guardian.relation = entry.guardian_relation
+    if "guardian_phone" in checked.present:
+        guardian.phone = entry.guardian_phone
     guardian._history_user = by
     guardian._change_reason = reason
     guardian.save()

@@ -42,7 +42,7 @@ def text_encoding(data: bytes) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     sample = data[:4000]
-    if b"\x00" in sample:  # GBK and UTF-8 text never hold a zero byte; UTF-16 does
+    if sample.count(0) * 10 > len(sample):  # UTF-16: a zero byte in most ASCII characters
         return "utf-16-le" if sample[1::2].count(0) >= sample[::2].count(0) else "utf-16-be"
     try:
         data.decode("utf-8")

@@ -14,6 +14,7 @@ from cases import audit, clock
 from cases.access import grants_of
 from cases.models import Role
 from cases.selectors import roles_of
+from cases.validators import refuse_numbers_in_text
 
 from ..registers.registers import REGISTERS, Numbers, Period
 from ..registers.workbook import build
@@ -43,7 +44,13 @@ class RegisterForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=date_input())
     end = forms.DateField(label=_("To"), widget=date_input())
     full_numbers = forms.BooleanField(label=_("Show full numbers"), required=False)
-    reason = forms.CharField(label=_("Why full numbers are needed"), max_length=150, required=False)
+    # Kept in the access log: never a number, and short enough to fit beside what was exported.
+    reason = forms.CharField(
+        label=_("Why full numbers are needed"),
+        max_length=80,
+        required=False,
+        validators=[refuse_numbers_in_text],
+    )
 
     def __init__(self, *args, may_see_numbers: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)

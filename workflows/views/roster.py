@@ -70,7 +70,7 @@ class RosterUploadView(_RosterPage, FormView):
     form_class = RosterForm
 
     def get_context_data(self, **kwargs):
-        recent = RosterImport.objects.filter(uploaded_by=self.request.user)[:10]
+        recent = RosterImport.objects.filter(uploaded_by=self.request.user).defer("content")[:10]
         return {**super().get_context_data(**kwargs), "recent": recent}
 
     def form_invalid(self, form):
