@@ -15,7 +15,7 @@ from viewflow.urls.sites import AppMenuMixin
 
 from cases.selectors import roles_of
 from notifications.views import InboxView
-from workflows.views import case_pages, lists, registers, roster, students
+from workflows.views import case_pages, lists, reconcile, registers, roster, students
 
 BASE_TEMPLATE = "kongchuo/base_page.html"
 
@@ -109,6 +109,12 @@ class WorkApp(Application):
             view_class=students.StudentListView,
         ),
         Page(app_name="inbox", title=_("Inbox"), icon="notifications", view_class=InboxView),
+        Page(
+            app_name="reconcile",
+            title=_("Reconciliation"),
+            icon="compare_arrows",
+            view_class=reconcile.ReconcileView,
+        ),
         Page(
             app_name="registers",
             title=_("Registers"),

@@ -11,7 +11,15 @@ from .grants import (
     UnitUserObjectPermission,
 )
 from .roster import Disability, Gender, Guardian, PoorHousehold, Relation, RiskFlag, Student
-from .imports import ImportMode, ImportStatus, RosterDeparture, RosterImport, Settlement
+from .imports import (
+    HouseholdChild,
+    ImportKind,
+    ImportMode,
+    ImportStatus,
+    RosterDeparture,
+    RosterImport,
+    Settlement,
+)
 from .contacts import Contact, ContactKind, GuardianAttitude
 from .case import Case, CaseEvent, DropoutReason
 from .audit import AccessAction, AccessLog
@@ -34,6 +42,8 @@ __all__ = [
     "Gender",
     "Guardian",
     "GuardianAttitude",
+    "HouseholdChild",
+    "ImportKind",
     "ImportMode",
     "ImportStatus",
     "PoorHousehold",

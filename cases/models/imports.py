@@ -4,9 +4,10 @@ and the students a new roll no longer lists, to be settled by a person."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from ..fields import EncryptedCharField
-from .roster import Student
+from ..fields import DigestField, EncryptedCharField
+from .roster import Gender, Student
 from .units import Unit
 
 
@@ -14,6 +15,11 @@ class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", _("Checked, not yet committed")
     COMMITTED = "committed", _("Committed")
     DISCARDED = "discarded", _("Discarded")
+
+
+class ImportKind(models.TextChoices):
+    ROSTER = "roster", _("学籍 roll (students)")
+    HOUSEHOLD = "household", _("户籍 list (school-age children living here)")
 
 
 class ImportMode(models.TextChoices):
@@ -31,6 +37,9 @@ class RosterImport(models.Model):
         related_name="roster_imports",
     )
     uploaded_at = models.DateTimeField(_("uploaded at"))
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=ImportKind.choices, default=ImportKind.ROSTER
+    )
     file_name = models.CharField(_("file name"), max_length=200)
     file_sha256 = models.CharField(_("file digest (SHA-256)"), max_length=64)
     encoding = models.CharField(_("text encoding"), max_length=20, blank=True)
@@ -112,3 +121,41 @@ class RosterDeparture(models.Model):
 
     def __str__(self) -> str:
         return str(self.student)
+
+
+class HouseholdChild(models.Model):
+    """A child of compulsory-school age on a township's 户籍 (household) list: compared with the
+    roll by identity number to find children of the county on no roll (适龄未入学)."""
+
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"))
+    id_number = EncryptedCharField(_("identity number"))
+    id_number_digest = DigestField(source="id_number", unique=True)
+    township = models.ForeignKey(
+        Unit, verbose_name=_("township"), on_delete=models.PROTECT, related_name="household"
+    )
+    village = models.ForeignKey(
+        Unit,
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    address = models.CharField(_("home address"), max_length=200, blank=True)
+    listed_by = models.ForeignKey(
+        RosterImport,
+        verbose_name=_("listed by import"),
+        on_delete=models.PROTECT,
+        related_name="household_children",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("child on a household list")
+        verbose_name_plural = _("children on household lists")
+        ordering = ["township", "name"]
+
+    def __str__(self) -> str:
+        return self.name

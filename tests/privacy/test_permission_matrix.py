@@ -46,6 +46,7 @@ from notifications.models import InboxItem, Message, RecipientSettings
 from workflows import services
 from workflows.models import CalendarDay, StagePolicy
 from workflows.roster import importing as roster_importing
+from workflows.views.reconcile import RECONCILE_ROLES
 from workflows.views.registers import REGISTER_ROLES
 from workflows.views.roster import ROSTER_ROLES
 
@@ -366,6 +367,18 @@ KNOWN: dict[str, tuple[Variant, ...]] = {
             table(POST=Expect(302, INBOX, writes=True)),  # marked read, back to the inbox
             methods=(POST,),
             body=lambda side, persona, method: {"item": own_item(side, persona)},
+        ),
+    ),
+    "work:reconcile:index": (
+        Variant(
+            "",
+            page("work:reconcile:index"),
+            table(
+                GET=by_role(RECONCILE_ROLES, OK, FORBIDDEN),
+                POST=by_role(RECONCILE_ROLES, NO_METHOD, FORBIDDEN),
+            ),
+            objects=False,
+            methods=(GET, POST),
         ),
     ),
     # Registers: school officers, townships and supervisors; an empty form comes back (422).

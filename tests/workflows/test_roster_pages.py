@@ -31,10 +31,10 @@ def officer(world):
     return world[Role.SCHOOL_OFFICER]
 
 
-def test_only_school_officers_and_county_supervisors_import(world):
+def test_only_school_officers_townships_and_county_supervisors_import(world):
     for role in Role:
         status = signed_in(world[role]).get(UPLOAD).status_code
-        allowed = role in (Role.SCHOOL_OFFICER, Role.COUNTY_SUPERVISOR)
+        allowed = role in (Role.SCHOOL_OFFICER, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR)
         assert status == (200 if allowed else 403), role
 
 

@@ -13,7 +13,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "gender": ("性别", "性别码"),
     "birth_date": ("出生日期", "出生年月日"),
     "id_type": ("身份证件类型", "证件类型"),
-    "id_number": ("身份证件号", "身份证号", "身份证号码", "证件号码", "身份证件号码", "证件号"),
+    "id_number": (
+        "身份证件号",
+        "身份证号",
+        "身份证号码",
+        "证件号码",
+        "身份证件号码",
+        "证件号",
+        "公民身份号码",
+    ),
     "school": ("学校", "学校名称", "就读学校", "所在学校"),
     "grade": ("年级", "年级名称", "所在年级"),
     "klass": ("班级", "班级名称", "班号", "所在班级"),
@@ -82,22 +90,23 @@ def columns_of(row: list) -> dict[str, int]:
     return found
 
 
-def find_header(rows) -> tuple[int, dict[str, int], list]:
+def find_header(rows, required=REQUIRED) -> tuple[int, dict[str, int], list]:
     """(row number of the header, counted from 1; its columns; the header cells), reading at
-    most HEADER_SEARCH_ROWS rows of `rows` (an iterator, left just after the header)."""
+    most HEADER_SEARCH_ROWS rows of `rows` (an iterator, left just after the header). The
+    header is the first row naming every `required` column."""
     best: tuple[int, dict[str, int], list] | None = None
     for number, row in enumerate(rows, start=1):
         columns = columns_of(row)
         if best is None or len(columns) > len(best[1]):
             best = (number, columns, row)
-        if all(field in columns for field in REQUIRED):
+        if all(field in columns for field in required):
             return number, columns, row
         if number >= HEADER_SEARCH_ROWS:
             break
-    if best is None or len(best[1]) < 3:
-        names = "、".join(str(LABELS[field]) for field in REQUIRED)
+    if best is None or len(best[1]) < min(3, len(required)):
+        names = "、".join(str(LABELS[field]) for field in required)
         raise ValidationError(
             MISSING_COLUMNS, params={"rows": HEADER_SEARCH_ROWS, "columns": names}
         )
-    missing = [str(LABELS[field]) for field in REQUIRED if field not in best[1]]
+    missing = [str(LABELS[field]) for field in required if field not in best[1]]
     raise ValidationError(MISSING_SOME, params={"columns": "、".join(missing)})

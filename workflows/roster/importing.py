@@ -22,6 +22,7 @@ from cases import clock, crypto
 from cases.ladder import OPEN_STAGES
 from cases.models import (
     Guardian,
+    ImportKind,
     ImportMode,
     ImportStatus,
     RosterDeparture,
@@ -32,7 +33,7 @@ from cases.models import (
     UnitKind,
 )
 
-from . import cells, departures, reading
+from . import cells, departures, household, reading
 from .checking import DUPLICATE_ID_IN_FILE, DUPLICATE_IN_FILE, Entry, Places, Refusal, check_row
 from .columns import find_header
 
@@ -88,10 +89,11 @@ class Checked:
         return sum(1 for kind, _student in self.plans.values() if kind == plan)
 
 
-def places_under(units) -> Places:
-    """The schools under `units` and the townships of their counties."""
+def places_under(units, *, own_townships: bool = False) -> Places:
+    """The schools under `units` and the townships of their counties (a student may live in
+    any); with `own_townships`, only the townships under `units` (a township's 户籍 list)."""
     paths = [unit.path for unit in units]
-    counties = {path.split("/")[0] + "/" for path in paths}
+    counties = paths if own_townships else {path.split("/")[0] + "/" for path in paths}
     schools = [
         unit
         for unit in Unit.objects.filter(kind=UnitKind.SCHOOL).order_by("path")
@@ -310,11 +312,24 @@ def _guardian_differs(guardian: Guardian, entry: Entry, checked: Checked) -> boo
 # Import records --------------------------------------------------------------------------------
 
 
-def start(*, data: bytes, file_name: str, by, places: Places, encoding: str | None = None):
+def _checker(kind: str):
+    return household.check if kind == ImportKind.HOUSEHOLD else check
+
+
+def start(
+    *,
+    data: bytes,
+    file_name: str,
+    by,
+    places: Places,
+    encoding: str | None = None,
+    kind: str = ImportKind.ROSTER,
+):
     """Check a file and keep it, encrypted, for its commit: (RosterImport, Checked). A file
     that cannot be read at all raises ValidationError and keeps nothing."""
-    checked = check(data, places, encoding=encoding)
+    checked = _checker(kind)(data, places, encoding=encoding)
     roster_import = RosterImport.objects.create(
+        kind=kind,
         uploaded_by=by,
         uploaded_at=clock.now(),
         file_name=file_name[:200],
@@ -342,7 +357,8 @@ def stored_file(roster_import: RosterImport) -> bytes:
 
 
 def recheck(roster_import: RosterImport, places: Places) -> Checked:
-    return check(stored_file(roster_import), places, encoding=roster_import.encoding or None)
+    encoding = roster_import.encoding or None
+    return _checker(roster_import.kind)(stored_file(roster_import), places, encoding=encoding)
 
 
 def commit(roster_import: RosterImport, *, by, places: Places, mode: str) -> Checked:
@@ -356,31 +372,40 @@ def commit(roster_import: RosterImport, *, by, places: Places, mode: str) -> Che
         refused = len({refusal.row for refusal in checked.refusals})
         if refused and mode == ImportMode.ALL_OR_NOTHING:
             raise ValidationError(REFUSED_ROWS_LEFT, params={"count": refused})
-        classes = Classes(entry.school for entry in checked.entries)
-        fresh = []
-        for entry in checked.entries:
-            plan, student = checked.plans[entry.row]
-            if plan == "new":
-                fresh.append(entry)
-            elif plan == "changed":
-                _write(entry, student, classes, checked, by=by, reason=locked.change_reason)
-        _create(fresh, classes, checked, by=by, reason=locked.change_reason)
-        now = clock.now()
-        back = [student.pk for plan, student in checked.plans.values() if student is not None]
-        departures.settle_open(back, by=by, settlement=Settlement.BACK_ON_ROLL)
-        RosterDeparture.objects.bulk_create(
-            RosterDeparture(student=student, school_id=student.school_id, found_by=locked)
-            for student in checked.leaving
-        )
+        if locked.kind == ImportKind.HOUSEHOLD:
+            household.write(checked, by=by, roster_import=locked)
+        else:
+            _write_roll(checked, by=by, roster_import=locked)
         for field, value in _counts(checked).items():
             setattr(locked, field, value)
         locked.status = ImportStatus.COMMITTED
         locked.mode = mode
-        locked.committed_at = now
+        locked.committed_at = clock.now()
         locked.content = ""  # the file's numbers are now on the roll, encrypted field by field
         locked.save()
     roster_import.refresh_from_db()
     return checked
+
+
+def _write_roll(checked: Checked, *, by, roster_import: RosterImport) -> None:
+    """The students of a roll: changed ones one by one, new ones in batches; the students back
+    on the roll settled; who left, listed."""
+    reason = roster_import.change_reason
+    classes = Classes(entry.school for entry in checked.entries)
+    fresh = []
+    for entry in checked.entries:
+        plan, student = checked.plans[entry.row]
+        if plan == "new":
+            fresh.append(entry)
+        elif plan == "changed":
+            _write(entry, student, classes, checked, by=by, reason=reason)
+    _create(fresh, classes, checked, by=by, reason=reason)
+    back = [student.pk for _kind, student in checked.plans.values() if student is not None]
+    departures.settle_open(back, by=by, settlement=Settlement.BACK_ON_ROLL)
+    RosterDeparture.objects.bulk_create(
+        RosterDeparture(student=student, school_id=student.school_id, found_by=roster_import)
+        for student in checked.leaving
+    )
 
 
 def discard(roster_import: RosterImport) -> None:

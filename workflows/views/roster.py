@@ -15,31 +15,56 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView, View
 
 from cases.access import grants_of
-from cases.models import ImportMode, ImportStatus, Role, RosterImport
+from cases.models import ImportKind, ImportMode, ImportStatus, Role, RosterImport
 from cases.selectors import roles_of
 
 from ..roster import departures, importing, reading
 
-ROSTER_ROLES = frozenset({Role.SCHOOL_OFFICER, Role.COUNTY_SUPERVISOR})
+ROSTER_ROLES = frozenset({Role.SCHOOL_OFFICER, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR})
+# Who brings in which list: schools their roll, townships their 户籍 list, the county both.
+KINDS_OF_ROLE = {
+    Role.SCHOOL_OFFICER: {ImportKind.ROSTER},
+    Role.TOWNSHIP_OFFICIAL: {ImportKind.HOUSEHOLD},
+    Role.COUNTY_SUPERVISOR: {ImportKind.ROSTER, ImportKind.HOUSEHOLD},
+}
 MAX_BYTES = 20 * 1024 * 1024
 TOO_BIG = _("The file is larger than 20 MB: split it by school.")
 SHOWN_REFUSALS = 500
 REASON_COLUMN = _("Reason refused")
 
 
-def places_of(user) -> importing.Places:
-    """The schools and townships the user imports for: those of their school or county."""
-    units = [grant.unit for grant in grants_of(user) if grant.role in ROSTER_ROLES]
-    return importing.places_under(units)
+def places_of(user, kind: str = ImportKind.ROSTER) -> importing.Places:
+    """The schools and townships the user imports for: for a roll, the schools of their school
+    or county; for a 户籍 list, the townships of their township or county."""
+    roles = {role for role, kinds in KINDS_OF_ROLE.items() if kind in kinds}
+    units = [grant.unit for grant in grants_of(user) if grant.role in roles]
+    return importing.places_under(units, own_townships=kind == ImportKind.HOUSEHOLD)
+
+
+def kinds_of(user) -> list[str]:
+    roles = roles_of(user)
+    return [
+        kind for kind in ImportKind.values if any(kind in KINDS_OF_ROLE.get(r, ()) for r in roles)
+    ]
 
 
 class RosterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("List"), choices=ImportKind.choices, required=False)
     file = forms.FileField(label=_("Roster file (.xlsx, .xls, .csv or .txt)"))
     encoding = forms.ChoiceField(
         label=_("Text encoding (CSV and text files)"),
         choices=[("", _("Detect")), *reading.ENCODINGS.items()],
         required=False,
     )
+
+    def __init__(self, *args, kinds, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kinds = kinds
+        self.fields["kind"].choices = [(k, ImportKind(k).label) for k in kinds]
+        self.fields["kind"].initial = kinds[0] if kinds else None
+
+    def clean_kind(self):
+        return self.cleaned_data["kind"] or self.kinds[0]  # a form without it: the first
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -69,6 +94,9 @@ class RosterUploadView(_RosterPage, FormView):
     template_name = "workflows/roster_upload.html"
     form_class = RosterForm
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "kinds": kinds_of(self.request.user)}
+
     def get_context_data(self, **kwargs):
         recent = RosterImport.objects.filter(uploaded_by=self.request.user).defer("content")[:10]
         return {**super().get_context_data(**kwargs), "recent": recent}
@@ -78,13 +106,15 @@ class RosterUploadView(_RosterPage, FormView):
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
+        kind = form.cleaned_data["kind"]
         try:
             roster_import, _checked = importing.start(
                 data=upload.read(),
                 file_name=upload.name,
                 by=self.request.user,
-                places=places_of(self.request.user),
+                places=places_of(self.request.user, kind),
                 encoding=form.cleaned_data["encoding"] or None,
+                kind=kind,
             )
         except ValidationError as error:
             form.add_error("file", error)
@@ -102,7 +132,9 @@ class RosterPreviewView(_RosterPage, TemplateView):
         roster_import = self.roster_import
         context = {"roster_import": roster_import, "error": kwargs.get("error")}
         if roster_import.status == ImportStatus.PREVIEWED:
-            checked = importing.recheck(roster_import, places_of(self.request.user))
+            checked = importing.recheck(
+                roster_import, places_of(self.request.user, roster_import.kind)
+            )
             context["refusals"] = checked.refusals[:SHOWN_REFUSALS]
             context["more_refusals"] = max(len(checked.refusals) - SHOWN_REFUSALS, 0)
         else:
@@ -120,9 +152,8 @@ class RosterPreviewView(_RosterPage, TemplateView):
         if action not in (ImportMode.ALL_OR_NOTHING, ImportMode.CLEAN_ROWS):
             return redirect("work:roster_preview", pk)  # nothing asked: the page again
         try:
-            importing.commit(
-                roster_import, by=request.user, places=places_of(request.user), mode=action
-            )
+            places = places_of(request.user, roster_import.kind)
+            importing.commit(roster_import, by=request.user, places=places, mode=action)
         except ValidationError as error:
             context = self.get_context_data(pk=pk, error=" ".join(error.messages))
             return self.render_to_response(context, status=409)
@@ -155,7 +186,7 @@ class RosterRefusedView(_RosterPage, View):
         roster_import = self.roster_import
         if roster_import.status != ImportStatus.PREVIEWED:
             raise Http404
-        checked = importing.recheck(roster_import, places_of(request.user))
+        checked = importing.recheck(roster_import, places_of(request.user, roster_import.kind))
         reasons: dict[int, list[str]] = {}
         for refusal in checked.refusals:
             label = f"{refusal.column}：" if refusal.column else ""

@@ -1,0 +1,147 @@
+"""户籍 lists: the school-age children living in each township, read with the roster's machinery
+(any encoding, headers by alias, Excel's damage refused) and kept, by identity number, to compare
+with the roll (四查三比对)."""
+
+import dataclasses
+import datetime
+
+from django.core.exceptions import ValidationError
+
+from cases import crypto
+from cases.models import Gender, HouseholdChild, Unit
+from cases.validators import id_birth_date
+
+from . import cells, reading
+from .checking import (
+    DUPLICATE_ID_IN_FILE,
+    LIMITS,
+    TOO_LONG,
+    TOWNSHIP_UNKNOWN,
+    VILLAGE_UNKNOWN,
+    Places,
+    Refusal,
+)
+from .columns import find_header
+
+REQUIRED = ("name", "id_number", "township")
+FIELDS = ("name", "gender", "birth_date", "township", "village", "address")
+
+
+@dataclasses.dataclass
+class Child:
+    row: int
+    name: str
+    id_number: str
+    gender: str
+    birth_date: datetime.date
+    township: Unit
+    village: Unit | None
+    address: str
+    cells: list = dataclasses.field(default_factory=list, repr=False)
+
+
+def check(data: bytes, places: Places, *, encoding: str | None = None):
+    from .importing import Checked, _numbered  # the roster's result and row reader
+
+    rows, used = reading.read_rows(data, encoding)
+    header_number, columns, header = find_header(rows, required=REQUIRED)
+    checked = Checked(header=list(header), encoding=used, present=frozenset(columns))
+    seen: dict[str, int] = {}
+    for number, row in _numbered(rows, header_number):
+        if not any(cells.text(value) for value in row):
+            continue
+        checked.rows += 1
+        child, refusals = _check_row(number, row, columns, places)
+        if child is not None and child.id_number in seen:
+            reason = DUPLICATE_ID_IN_FILE % {"row": seen[child.id_number]}
+            child, refusals = None, [Refusal(number, "id_number", str(reason))]
+        if refusals:
+            checked.refusals.extend(refusals)
+            checked.refused_cells[number] = list(row)
+            continue
+        seen[child.id_number] = number
+        child.cells = list(row)
+        checked.entries.append(child)
+    _plan(checked)
+    return checked
+
+
+def _check_row(number: int, row: list, columns: dict[str, int], places: Places):
+    def cell(field: str):
+        index = columns.get(field)
+        return row[index] if index is not None and index < len(row) else None
+
+    refusals, values = [], {}
+    for field, parser in (("name", cells.required), ("id_number", cells.id_number)):
+        try:
+            values[field] = parser(cell(field))
+        except ValidationError as error:
+            refusals.append(Refusal(number, field, " ".join(error.messages)))
+    if "id_number" in values and not values["id_number"]:
+        refusals.append(Refusal(number, "id_number", str(cells.REQUIRED_EMPTY)))
+    for field in ("name", "address"):
+        if len(cells.text(cell(field))) > LIMITS[field]:
+            refusals.append(Refusal(number, field, str(TOO_LONG % {"limit": LIMITS[field]})))
+    township = places.townships.get(cells.text(cell("township")))
+    if township is None:
+        refusals.append(Refusal(number, "township", str(TOWNSHIP_UNKNOWN)))
+    village = None
+    village_name = cells.text(cell("village"))
+    if village_name and township is not None:
+        village = places.villages.get((township.pk, village_name))
+        if village is None:
+            refusals.append(Refusal(number, "village", str(VILLAGE_UNKNOWN)))
+    if refusals:
+        return None, refusals
+    number_ = values["id_number"]
+    gender = Gender.MALE if int(number_[16]) % 2 else Gender.FEMALE
+    child = Child(
+        row=number,
+        name=values["name"],
+        id_number=number_,
+        gender=gender,
+        birth_date=id_birth_date(number_),
+        township=township,
+        village=village,
+        address=cells.text(cell("address")),
+    )
+    return child, []
+
+
+def _plan(checked) -> None:
+    digests = {crypto.digest(child.id_number): child for child in checked.entries}
+    existing = {
+        child.id_number_digest: child
+        for child in HouseholdChild.objects.filter(id_number_digest__in=list(digests))
+    }
+    for digest, child in digests.items():
+        known = existing.get(digest)
+        if known is None:
+            checked.plans[child.row] = ("new", None)
+        elif _differs(known, child):
+            checked.plans[child.row] = ("changed", known)
+        else:
+            checked.plans[child.row] = ("unchanged", known)
+
+
+def _differs(known: HouseholdChild, child: Child) -> bool:
+    return (
+        known.name,
+        known.township_id,
+        known.village_id,
+        known.address,
+    ) != (child.name, child.township.pk, child.village.pk if child.village else None, child.address)
+
+
+def write(checked, *, by, roster_import) -> None:
+    for child in checked.entries:
+        plan, known = checked.plans[child.row]
+        if plan == "unchanged":
+            continue
+        record = known or HouseholdChild(id_number=child.id_number)
+        for field in FIELDS:
+            setattr(record, field, getattr(child, field))
+        record.listed_by = roster_import
+        record._history_user = by
+        record._change_reason = roster_import.change_reason
+        record.save()

@@ -1,0 +1,76 @@
+"""四查三比对: the township's 户籍 lists against the roll. Children of compulsory-school age
+living here on no roll anywhere (适龄未入学), and students of 脱贫户 households with an open
+case; 名在人不在 needs the daily roll, which comes with attendance."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from cases import clock, selectors
+from cases.access import grants_of
+from cases.masking import mask_id_number
+from cases.models import HouseholdChild, Role, Stage, Student
+
+# The townships keep the 户籍 lists; the county compares them all.
+RECONCILE_ROLES = frozenset({Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR})
+SCHOOL_AGE = (6, 15)  # 义务教育: from six to the end of the ninth year
+SHOWN = 200
+
+
+def born_between(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """Birth dates of children aged 6 to 15 on `today`."""
+    youngest, oldest = SCHOOL_AGE
+    latest = today.replace(year=today.year - youngest)
+    earliest = today.replace(year=today.year - oldest - 1) + datetime.timedelta(days=1)
+    return earliest, latest
+
+
+def unenrolled(user):
+    """Children on the 户籍 lists of the townships in reach, of school age, on no roll."""
+    under = Q(pk__in=[])
+    for grant in grants_of(user):
+        if grant.role in RECONCILE_ROLES:
+            under |= Q(township__path__startswith=grant.unit.path)
+    earliest, latest = born_between(clock.today())
+    return (
+        HouseholdChild.objects.filter(under, birth_date__range=(earliest, latest))
+        .exclude(id_number_digest__in=Student.objects.values("id_number_digest"))
+        .select_related("township", "village")
+        .order_by("township__path", "village__name", "name")
+    )
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class ReconcileView(TemplateView):
+    template_name = "workflows/reconcile.html"
+    roles = RECONCILE_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        if not selectors.roles_of(request.user) & self.roles:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        children = unenrolled(user)
+        per_township = children.values("township__name").annotate(count=Count("pk"))
+        poor = (
+            selectors.cases_in_reach(user)
+            .exclude(stage=Stage.CLOSED)
+            .exclude(student__poor_household="")
+            .order_by("school__path", "student__name")
+        )
+        rows = [(child, mask_id_number(child.id_number)) for child in children[:SHOWN]]
+        return {
+            **super().get_context_data(**kwargs),
+            "per_township": per_township,
+            "unenrolled": rows,
+            "unenrolled_count": children.count(),
+            "poor_cases": poor[:SHOWN],
+            "shown": SHOWN,
+        }
