@@ -150,6 +150,8 @@ class HouseholdChild(models.Model):
         on_delete=models.PROTECT,
         related_name="household_children",
     )
+    # Set when a later list of the township no longer names the child (moved away); kept.
+    delisted_at = models.DateTimeField(_("no longer listed since"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -13,6 +13,7 @@ from cases import clock
 from cases.models import HouseholdChild, ImportKind, ImportMode, Role, RosterImport
 from workflows import services
 from workflows.roster import importing
+from workflows.views.reconcile import years_before
 
 from ..factories import id_number
 
@@ -26,7 +27,7 @@ def household_csv(rows) -> bytes:
 
 
 def child(world, name: str, age: int = 10) -> list[str]:
-    born = clock.today().replace(year=clock.today().year - age) - datetime.timedelta(days=30)
+    born = years_before(clock.today(), age) - datetime.timedelta(days=30)
     return [name, id_number(born), world.township.name, world.village.name, "某村1号"]
 
 
@@ -128,3 +129,47 @@ def test_a_township_official_uploads_a_household_list_on_the_page(world, officia
     upload = SimpleUploadedFile("名册.csv", household_csv([]))
     refused = client.post(reverse("work:roster:index"), {"file": upload, "kind": "roster"})
     assert refused.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("today", "earliest", "latest"),
+    [
+        (datetime.date(2026, 12, 1), datetime.date(2010, 12, 2), datetime.date(2020, 12, 1)),
+        (datetime.date(2028, 2, 29), datetime.date(2012, 3, 1), datetime.date(2022, 2, 28)),
+    ],
+)
+def test_school_age_is_six_to_fifteen_leap_days_too(today, earliest, latest):
+    from workflows.views.reconcile import born_between
+
+    assert born_between(today) == (earliest, latest)
+
+
+def test_counts_per_township_add_up(world, official):
+    import_list(world, official, [child(world, f"儿童{n}") for n in range(3)])
+    page = signed_in(official).get(RECONCILE).content.decode()
+    assert f"{world.township.name}：3" in page
+
+
+def test_a_child_on_another_townships_list_is_refused_not_taken_over(world, elsewhere, official):
+    theirs = child(elsewhere, "外镇儿童")
+    import_list(elsewhere, elsewhere[Role.TOWNSHIP_OFFICIAL], [theirs])
+    mine = child(world, "外镇儿童")
+    mine[1] = theirs[1]
+    _import, checked = import_list(world, official, [mine])
+    assert [(r.row, r.field) for r in checked.refusals] == [(2, "id_number")]
+    assert HouseholdChild.objects.get().township == elsewhere.township
+
+
+def test_a_child_a_new_list_no_longer_names_leaves_the_unenrolled(world, official):
+    rows = [child(world, "留下"), child(world, "迁走")]
+    import_list(world, official, rows)
+    second, _checked = import_list(world, official, rows[:1])
+    assert second.left_roll == 1
+    moved = HouseholdChild.objects.get(name="迁走")
+    assert moved.delisted_at is not None  # kept, marked
+    page = signed_in(official).get(RECONCILE).content.decode()
+    assert "迁走" not in page
+    # ... and a later list naming the child again brings them back
+    import_list(world, official, rows)
+    moved.refresh_from_db()
+    assert moved.delisted_at is None

@@ -15,7 +15,7 @@ from . import cells
 from .columns import LABELS
 
 SCHOOL_UNKNOWN = _("No school of this name in your reach: check the name, or ask the county.")
-TOWNSHIP_UNKNOWN = _("No township of this name in the county.")
+TOWNSHIP_UNKNOWN = _("No township of this name in your reach.")
 VILLAGE_UNKNOWN = _("No village of this name in the township.")
 DUPLICATE_IN_FILE = _("This registry number is on an earlier row of the file too (row %(row)s).")
 DUPLICATE_ID_IN_FILE = _("This identity number is on an earlier row of the file too (row %(row)s).")

@@ -6,8 +6,9 @@ import dataclasses
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from cases import crypto
+from cases import clock, crypto
 from cases.models import Gender, HouseholdChild, Unit
 from cases.validators import id_birth_date
 
@@ -24,6 +25,10 @@ from .checking import (
 from .columns import find_header
 
 REQUIRED = ("name", "id_number", "township")
+LISTED_ELSEWHERE = _(
+    "This child is on the 户籍 list of a township outside your reach: that township or the "
+    "county changes it."
+)
 FIELDS = ("name", "gender", "birth_date", "township", "village", "address")
 
 
@@ -62,7 +67,7 @@ def check(data: bytes, places: Places, *, encoding: str | None = None):
         seen[child.id_number] = number
         child.cells = list(row)
         checked.entries.append(child)
-    _plan(checked)
+    _plan(checked, places)
     return checked
 
 
@@ -108,24 +113,42 @@ def _check_row(number: int, row: list, columns: dict[str, int], places: Places):
     return child, []
 
 
-def _plan(checked) -> None:
+def _plan(checked, places: Places) -> None:
+    """New, changed or unchanged; a child listed by a township outside reach is refused (it
+    is that township's to change); the children of the file's townships it no longer names
+    are the ones leaving the list."""
     digests = {crypto.digest(child.id_number): child for child in checked.entries}
     existing = {
         child.id_number_digest: child
         for child in HouseholdChild.objects.filter(id_number_digest__in=list(digests))
     }
+    reachable = {township.pk for township in places.townships.values()}
+    kept = []
     for digest, child in digests.items():
         known = existing.get(digest)
+        if known is not None and known.township_id not in reachable:
+            checked.refusals.append(Refusal(child.row, "id_number", str(LISTED_ELSEWHERE)))
+            checked.refused_cells[child.row] = child.cells
+            continue
+        kept.append(child)
         if known is None:
             checked.plans[child.row] = ("new", None)
         elif _differs(known, child):
             checked.plans[child.row] = ("changed", known)
         else:
             checked.plans[child.row] = ("unchanged", known)
+    checked.entries = kept
+    checked.refusals.sort(key=lambda refusal: refusal.row)
+    townships = {child.township.pk for child in kept}
+    checked.leaving = list(
+        HouseholdChild.objects.filter(township_id__in=townships, delisted_at__isnull=True)
+        .exclude(id_number_digest__in=list(digests))
+        .order_by("name")
+    )
 
 
 def _differs(known: HouseholdChild, child: Child) -> bool:
-    return (
+    return known.delisted_at is not None or (
         known.name,
         known.township_id,
         known.village_id,
@@ -142,6 +165,13 @@ def write(checked, *, by, roster_import) -> None:
         for field in FIELDS:
             setattr(record, field, getattr(child, field))
         record.listed_by = roster_import
+        record.delisted_at = None
         record._history_user = by
         record._change_reason = roster_import.change_reason
         record.save()
+    now = clock.now()
+    for record in checked.leaving:  # kept, marked: the list no longer names them
+        record.delisted_at = now
+        record._history_user = by
+        record._change_reason = roster_import.change_reason
+        record.save(update_fields=["delisted_at"])

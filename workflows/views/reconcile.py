@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from cases import clock, selectors
 from cases.access import grants_of
 from cases.masking import mask_id_number
-from cases.models import HouseholdChild, Role, Stage, Student
+from cases.models import HouseholdChild, PoorHousehold, Role, Stage, Student
 
 # The townships keep the 户籍 lists; the county compares them all.
 RECONCILE_ROLES = frozenset({Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR})
@@ -22,11 +22,19 @@ SCHOOL_AGE = (6, 15)  # 义务教育: from six to the end of the ninth year
 SHOWN = 200
 
 
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` earlier; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def born_between(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     """Birth dates of children aged 6 to 15 on `today`."""
     youngest, oldest = SCHOOL_AGE
-    latest = today.replace(year=today.year - youngest)
-    earliest = today.replace(year=today.year - oldest - 1) + datetime.timedelta(days=1)
+    latest = years_before(today, youngest)
+    earliest = years_before(today, oldest + 1) + datetime.timedelta(days=1)
     return earliest, latest
 
 
@@ -38,7 +46,9 @@ def unenrolled(user):
             under |= Q(township__path__startswith=grant.unit.path)
     earliest, latest = born_between(clock.today())
     return (
-        HouseholdChild.objects.filter(under, birth_date__range=(earliest, latest))
+        HouseholdChild.objects.filter(
+            under, birth_date__range=(earliest, latest), delisted_at__isnull=True
+        )
         .exclude(id_number_digest__in=Student.objects.values("id_number_digest"))
         .select_related("township", "village")
         .order_by("township__path", "village__name", "name")
@@ -58,11 +68,16 @@ class ReconcileView(TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         children = unenrolled(user)
-        per_township = children.values("township__name").annotate(count=Count("pk"))
+        per_township = (
+            children.order_by()
+            .values("township_id", "township__name")
+            .annotate(count=Count("pk"))
+            .order_by("township__name")
+        )
         poor = (
             selectors.cases_in_reach(user)
             .exclude(stage=Stage.CLOSED)
-            .exclude(student__poor_household="")
+            .filter(student__poor_household=PoorHousehold.REGISTERED_POOR)
             .order_by("school__path", "student__name")
         )
         rows = [(child, mask_id_number(child.id_number)) for child in children[:SHOWN]]
