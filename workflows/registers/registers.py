@@ -111,7 +111,7 @@ PERSUADERS = {  # 劝返责任人 by the stage's owner
 }
 
 
-def _cases(user, period: Period):
+def _cases(user):
     guardians = Prefetch("student__guardians", queryset=Guardian.objects.order_by("pk"))
     checks = Prefetch(
         "events",
@@ -192,9 +192,7 @@ def _student_cells(number: int, case: Case, numbers: Numbers) -> list:
 
 def suspected_rows(user, period: Period, numbers: Numbers) -> Iterator[list]:
     """疑似辍学学生台账: every case opened in the period."""
-    cases = _cases(user, period).filter(
-        opened_at__date__gte=period.start, opened_at__date__lte=period.end
-    )
+    cases = _cases(user).filter(opened_at__date__gte=period.start, opened_at__date__lte=period.end)
     for number, case in enumerate(cases.iterator(chunk_size=500), start=1):
         yield _student_cells(number, case, numbers)
 
@@ -203,7 +201,7 @@ def dropout_rows(user, period: Period, numbers: Numbers) -> Iterator[list]:
     """辍学学生台账: every confirmed dropout on the books in the period (confirmed by its end,
     not struck off before its start)."""
     number = 0
-    for case in _cases(user, period).iterator(chunk_size=500):
+    for case in _cases(user).iterator(chunk_size=500):
         confirmed = _confirmed_at(case)
         closed = local_day(case.closed_at)
         if confirmed is None or confirmed > period.end or (closed and closed < period.start):

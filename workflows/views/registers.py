@@ -16,6 +16,7 @@ from cases.models import Role
 from cases.selectors import roles_of
 from cases.validators import refuse_numbers_in_text
 
+from ..forms import date_input
 from ..registers.registers import REGISTERS, Numbers, Period
 from ..registers.workbook import build
 
@@ -31,10 +32,6 @@ FULL_NUMBERS_PERMISSION = "cases.view_identity"
 END_BEFORE_START = _("The end date is before the start date.")
 REASON_NEEDED = _("Say why the full numbers are needed.")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RegisterForm(forms.Form):
@@ -86,9 +83,12 @@ class RegisterView(FormView):
         may_see = self.request.user.has_perm(FULL_NUMBERS_PERMISSION)
         return {**super().get_form_kwargs(), "may_see_numbers": may_see}
 
+    def reach(self) -> str:
+        """The units the user's registers cover, named for the page and the file's title."""
+        return "、".join(sorted({grant.unit.name for grant in grants_of(self.request.user)}))
+
     def get_context_data(self, **kwargs):
-        reach = "、".join(sorted({grant.unit.name for grant in grants_of(self.request.user)}))
-        return {**super().get_context_data(**kwargs), "reach": reach}
+        return {**super().get_context_data(**kwargs), "reach": self.reach()}
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=422)
@@ -98,8 +98,7 @@ class RegisterView(FormView):
         register = REGISTERS[data["register"]]
         full = bool(data.get("full_numbers"))
         period = Period(data["start"], data["end"])
-        reach = self.get_context_data(form=form)["reach"]
-        title = f"{reach} {register.title}（{period.start:%Y-%m-%d}—{period.end:%Y-%m-%d}）"
+        title = f"{self.reach()} {register.title}（{period.start:%Y-%m-%d}—{period.end:%Y-%m-%d}）"
         rows = register.rows(self.request.user, period, Numbers(full=full and register.has_numbers))
         content, count = build(title, register.header(), rows)
         shown = _("full numbers") if full else _("numbers masked")
