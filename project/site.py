@@ -141,6 +141,11 @@ class WorkApp(Application):
             roster.RosterRefusedView.as_view(),
             name="roster_refused",
         ),
+        path(
+            "roster/<int:pk>/progress/",
+            roster.RosterProgressView.as_view(),
+            name="roster_progress",
+        ),
     ]
 
 

@@ -13,6 +13,7 @@ from .units import Unit
 
 class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", _("Checked, not yet committed")
+    COMMITTING = "committing", _("Being imported")
     COMMITTED = "committed", _("Committed")
     DISCARDED = "discarded", _("Discarded")
 
@@ -20,6 +21,7 @@ class ImportStatus(models.TextChoices):
 class ImportKind(models.TextChoices):
     ROSTER = "roster", _("学籍 roll (students)")
     HOUSEHOLD = "household", _("户籍 list (school-age children living here)")
+    STAFF = "staff", _("Staff list (accounts and their posts)")
 
 
 class ImportMode(models.TextChoices):
@@ -56,6 +58,9 @@ class RosterImport(models.Model):
     refused = models.PositiveIntegerField(_("refused rows"), default=0)
     left_roll = models.PositiveIntegerField(_("students no longer on the roll"), default=0)
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    # Set when the background job takes the import, and why its last attempt wrote nothing.
+    commit_started_at = models.DateTimeField(_("import started at"), null=True, blank=True)
+    failure = models.TextField(_("why the import stopped"), blank=True)
 
     class Meta:
         verbose_name = _("roster import")

@@ -242,6 +242,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # data migrations of `notifications` and `workflows` create the delivery retries and the sweep.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# Roster imports commit as a background job: "celery" (a worker), "thread" (the web process,
+# without a broker) or "inline" (in the request). Their progress bar reads the cache, which the
+# worker shares only through Redis: with a broker other than Redis, the bar waits for the end.
+ROSTER_IMPORT_RUN = env("ROSTER_IMPORT_RUN", default="celery" if _BROKER_FROM_ENV else "thread")
+if env("REDIS_URL", default=""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("REDIS_URL"),
+        }
+    }
+
 # "celery", "inline", or "periodic": rows only, sent by the periodic delivery (every minute).
 NOTIFICATIONS_DELIVERY = env(
     "NOTIFICATIONS_DELIVERY", default="celery" if _BROKER_FROM_ENV else "inline"

@@ -15,6 +15,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # of its own so that the end-to-end test never meets a developer's worker; a file database on
 # SQLite so that the end-to-end test's worker process can open the test database too.
 NOTIFICATIONS_DELIVERY = "inline"
+ROSTER_IMPORT_RUN = "inline"  # the thread and the worker have tests of their own
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 WECOM_WEBHOOK_URL = env("TEST_WECOM_WEBHOOK_URL", default="")  # never a real robot from a test
 # One file per test process, so that two runs at once do not share it.

@@ -48,7 +48,7 @@ from workflows.models import CalendarDay, StagePolicy
 from workflows.roster import importing as roster_importing
 from workflows.views.reconcile import RECONCILE_ROLES
 from workflows.views.registers import REGISTER_ROLES
-from workflows.views.roster import ROSTER_ROLES
+from workflows.roster.reach import ROSTER_ROLES
 
 from .. import factories
 from ..builders import case_in_stage
@@ -424,6 +424,17 @@ KNOWN: dict[str, tuple[Variant, ...]] = {
         Variant(
             "",
             import_url("work:roster_refused"),
+            table(
+                GET=by_role(ROSTER_ROLES, OK, FORBIDDEN),
+                POST=by_role(ROSTER_ROLES, NO_METHOD, FORBIDDEN),
+            ),
+            methods=(GET, POST),
+        ),
+    ),
+    "work:roster_progress": (
+        Variant(
+            "",
+            import_url("work:roster_progress"),
             table(
                 GET=by_role(ROSTER_ROLES, OK, FORBIDDEN),
                 POST=by_role(ROSTER_ROLES, NO_METHOD, FORBIDDEN),

@@ -12,7 +12,7 @@ from cases.models.roster import BIRTH_DATE_MISMATCH, validate_birth_year
 from cases.validators import id_birth_date
 
 from . import cells
-from .columns import LABELS
+from .columns import LABELS, cell_of
 
 SCHOOL_UNKNOWN = _("No school of this name in your reach: check the name, or ask the county.")
 TOWNSHIP_UNKNOWN = _("No township of this name in your reach.")
@@ -105,8 +105,7 @@ def check_row(number: int, row: list, columns: dict[str, int], places: Places):
     """(Entry, []) for a clean row, (None, refusals) for a row with faults."""
 
     def cell(field: str):
-        index = columns.get(field)
-        return row[index] if index is not None and index < len(row) else None
+        return cell_of(row, columns, field)
 
     values, refusals = {}, []
 

@@ -59,6 +59,11 @@ LABELS = {
     "guardian_name": _("Guardian"),
     "guardian_relation": _("Relation"),
     "guardian_phone": _("Phone"),
+    # A staff list's own columns (staff.py)
+    "username": _("Account"),
+    "role": _("Post"),
+    "unit": _("Unit"),
+    "mobile": _("Mobile number"),
 }
 HEADER_SEARCH_ROWS = 15  # title rows, notes and blank rows above the header
 MISSING_COLUMNS = _(
@@ -73,30 +78,39 @@ def _key(header) -> str:
     return "".join(text.split()).replace("*", "").replace("（", "(").replace("）", ")")
 
 
-_FIELD_OF = {_key(alias): field for field, aliases in ALIASES.items() for alias in aliases}
+def fields_by_header(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {_key(alias): field for field, names in aliases.items() for alias in names}
 
 
-def field_of(header) -> str | None:
-    return _FIELD_OF.get(_key(header))
+FIELDS = fields_by_header(ALIASES)
 
 
-def columns_of(row: list) -> dict[str, int]:
+def columns_of(row: list, fields: dict[str, str] = FIELDS) -> dict[str, int]:
     """{field: column index} for the headers of `row` that name a field (the first wins)."""
     found: dict[str, int] = {}
     for index, header in enumerate(row):
-        field = field_of(header)
+        field = fields.get(_key(header))
         if field is not None and field not in found:
             found[field] = index
     return found
 
 
-def find_header(rows, required=REQUIRED) -> tuple[int, dict[str, int], list]:
+def cell_of(row: list, columns: dict[str, int], field: str):
+    """The row's cell under `field`'s column; None when the file has no such column."""
+    index = columns.get(field)
+    return row[index] if index is not None and index < len(row) else None
+
+
+def find_header(
+    rows, required=REQUIRED, fields: dict[str, str] = FIELDS
+) -> tuple[int, dict[str, int], list]:
     """(row number of the header, counted from 1; its columns; the header cells), reading at
     most HEADER_SEARCH_ROWS rows of `rows` (an iterator, left just after the header). The
-    header is the first row naming every `required` column."""
+    header is the first row naming every `required` column; `fields` maps a list's headers to
+    its fields (the roll's by default)."""
     best: tuple[int, dict[str, int], list] | None = None
     for number, row in enumerate(rows, start=1):
-        columns = columns_of(row)
+        columns = columns_of(row, fields)
         if best is None or len(columns) > len(best[1]):
             best = (number, columns, row)
         if all(field in columns for field in required):

@@ -12,7 +12,7 @@ from cases import clock, crypto
 from cases.models import Gender, HouseholdChild, Unit
 from cases.validators import id_birth_date
 
-from . import cells, reading
+from . import cells, listing
 from .checking import (
     DUPLICATE_ID_IN_FILE,
     LIMITS,
@@ -22,7 +22,8 @@ from .checking import (
     Places,
     Refusal,
 )
-from .columns import find_header
+from .columns import FIELDS as FIELDS_BY_HEADER
+from .columns import cell_of
 
 REQUIRED = ("name", "id_number", "township")
 LISTED_ELSEWHERE = _(
@@ -45,36 +46,33 @@ class Child:
     cells: list = dataclasses.field(default_factory=list, repr=False)
 
 
-def check(data: bytes, places: Places, *, encoding: str | None = None):
-    from .importing import Checked, _numbered  # the roster's result and row reader
-
-    rows, used = reading.read_rows(data, encoding)
-    header_number, columns, header = find_header(rows, required=REQUIRED)
-    checked = Checked(header=list(header), encoding=used, present=frozenset(columns))
+def check(data: bytes, places: Places, *, encoding: str | None = None, on_row=None):
     seen: dict[str, int] = {}
-    for number, row in _numbered(rows, header_number):
-        if not any(cells.text(value) for value in row):
-            continue
-        checked.rows += 1
+
+    def judge(number, row, columns):
         child, refusals = _check_row(number, row, columns, places)
         if child is not None and child.id_number in seen:
             reason = DUPLICATE_ID_IN_FILE % {"row": seen[child.id_number]}
-            child, refusals = None, [Refusal(number, "id_number", str(reason))]
-        if refusals:
-            checked.refusals.extend(refusals)
-            checked.refused_cells[number] = list(row)
-            continue
-        seen[child.id_number] = number
-        child.cells = list(row)
-        checked.entries.append(child)
+            return None, [Refusal(number, "id_number", str(reason))]
+        if child is not None:
+            seen[child.id_number] = number
+        return child, refusals
+
+    checked = listing.read(
+        data,
+        encoding=encoding,
+        required=REQUIRED,
+        fields=FIELDS_BY_HEADER,
+        judge=judge,
+        on_row=on_row,
+    )
     _plan(checked, places)
     return checked
 
 
 def _check_row(number: int, row: list, columns: dict[str, int], places: Places):
     def cell(field: str):
-        index = columns.get(field)
-        return row[index] if index is not None and index < len(row) else None
+        return cell_of(row, columns, field)
 
     refusals, values = [], {}
     for field, parser in (("name", cells.required), ("id_number", cells.id_number)):
@@ -127,8 +125,7 @@ def _plan(checked, places: Places) -> None:
     for digest, child in digests.items():
         known = existing.get(digest)
         if known is not None and known.township_id not in reachable:
-            checked.refusals.append(Refusal(child.row, "id_number", str(LISTED_ELSEWHERE)))
-            checked.refused_cells[child.row] = child.cells
+            checked.refuse(child, "id_number", LISTED_ELSEWHERE)
             continue
         kept.append(child)
         if known is None:
@@ -156,8 +153,9 @@ def _differs(known: HouseholdChild, child: Child) -> bool:
     ) != (child.name, child.township.pk, child.village.pk if child.village else None, child.address)
 
 
-def write(checked, *, by, roster_import) -> None:
-    for child in checked.entries:
+def write(checked, *, by, roster_import, on_row) -> None:
+    for done, child in enumerate(checked.entries, start=1):
+        on_row(done)
         plan, known = checked.plans[child.row]
         if plan == "unchanged":
             continue

@@ -8,8 +8,6 @@ when any row is refused (all-or-nothing), or the clean rows only.
 """
 
 import base64
-import csv
-import dataclasses
 import hashlib
 
 from django.core.exceptions import ValidationError
@@ -33,9 +31,9 @@ from cases.models import (
     UnitKind,
 )
 
-from . import cells, departures, household, reading
+from . import cells, departures, household, listing, staff
 from .checking import DUPLICATE_ID_IN_FILE, DUPLICATE_IN_FILE, Entry, Places, Refusal, check_row
-from .columns import find_header
+from .columns import FIELDS, REQUIRED
 
 ID_ON_ANOTHER_STUDENT = _(
     "This identity number belongs to another student on the roll (another registry number)."
@@ -44,10 +42,6 @@ REFUSED_ROWS_LEFT = _(
     "%(count)s rows are refused: nothing was imported. Correct them, or import the clean rows only."
 )
 NOT_PREVIEWED = _("This import was already committed or discarded.")
-UNREADABLE_ROW = _(
-    "The file cannot be read from row %(row)s on: a quotation mark is probably never closed. "
-    "Save the file again from Excel and retry."
-)
 ON_ANOTHER_ROLL = _(
     "This student is on the roll of a school outside your reach: the school they leave, or the "
     "county, records the transfer first."
@@ -66,27 +60,12 @@ STUDENT_FIELDS = (
 )
 
 
-@dataclasses.dataclass
-class Checked:
-    """What a check found: the header, clean entries with their plan, refusals, leavers."""
-
-    header: list
-    rows: int = 0
-    entries: list[Entry] = dataclasses.field(default_factory=list)
-    plans: dict[int, tuple[str, Student | None]] = dataclasses.field(default_factory=dict)
-    refusals: list[Refusal] = dataclasses.field(default_factory=list)
-    refused_cells: dict[int, list] = dataclasses.field(default_factory=dict)
-    leaving: list[Student] = dataclasses.field(default_factory=list)
-    encoding: str = ""
-    # The fields the file has columns for: a column the file lacks leaves its field as it is.
-    present: frozenset = frozenset()
+class Checked(listing.Checked):
+    """A roll's check: the student fields the file has columns for are the ones it writes."""
 
     @property
     def fields(self) -> tuple[str, ...]:
         return tuple(field for field in STUDENT_FIELDS if field in self.present)
-
-    def count(self, plan: str) -> int:
-        return sum(1 for kind, _student in self.plans.values() if kind == plan)
 
 
 def places_under(units, *, own_townships: bool = False) -> Places:
@@ -107,42 +86,28 @@ def places_under(units, *, own_townships: bool = False) -> Places:
     return Places(schools, townships)
 
 
-def check(data: bytes, places: Places, *, encoding: str | None = None) -> Checked:
-    rows, used = reading.read_rows(data, encoding)
-    header_number, columns, header = find_header(rows)
-    checked = Checked(header=list(header), encoding=used, present=frozenset(columns))
+def check(data: bytes, places: Places, *, encoding: str | None = None, on_row=None) -> Checked:
+    """Read and judge every row, writing nothing; `on_row(count)` after each row read."""
     seen_numbers: dict[str, int] = {}
     seen_ids: dict[str, int] = {}
-    for number, row in _numbered(rows, header_number):
-        if not any(cells.text(value) for value in row):
-            continue  # a blank line, or the empty tail of a sheet
-        checked.rows += 1
+
+    def judge(number, row, columns):
         entry, refusals = check_row(number, row, columns, places)
         if entry is not None:
             refusals = _duplicates(entry, seen_numbers, seen_ids)
-        if refusals:
-            checked.refusals.extend(refusals)
-            checked.refused_cells[number] = list(row)
-        else:
-            entry.cells = list(row)
-            checked.entries.append(entry)
+        return entry, refusals
+
+    checked = listing.read(
+        data,
+        encoding=encoding,
+        required=REQUIRED,
+        fields=FIELDS,
+        judge=judge,
+        on_row=on_row,
+        into=Checked,
+    )
     _plan(checked, places)
     return checked
-
-
-def _numbered(rows, header_number: int):
-    """The rows under the header with their numbers; a text file the csv reader cannot follow
-    (a quote never closed) is refused with the row where it broke."""
-    number = header_number
-    while True:
-        number += 1
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise ValidationError(UNREADABLE_ROW, params={"row": number}) from error
-        yield number, row
 
 
 def _duplicates(entry: Entry, seen_numbers: dict, seen_ids: dict) -> list[Refusal]:
@@ -189,8 +154,7 @@ def _plan(checked: Checked, places: Places) -> None:
         elif student is not None and student.school_id not in reachable:
             refusal = Refusal(entry.row, "student_no", str(ON_ANOTHER_ROLL))
         if refusal is not None:
-            checked.refusals.append(refusal)
-            checked.refused_cells[entry.row] = entry.cells
+            checked.refuse(entry, refusal.field, refusal.reason)
             continue
         kept.append(entry)
         if student is None:
@@ -313,7 +277,7 @@ def _guardian_differs(guardian: Guardian, entry: Entry, checked: Checked) -> boo
 
 
 def _checker(kind: str):
-    return household.check if kind == ImportKind.HOUSEHOLD else check
+    return {ImportKind.HOUSEHOLD: household.check, ImportKind.STAFF: staff.check}.get(kind, check)
 
 
 def start(
@@ -356,50 +320,68 @@ def stored_file(roster_import: RosterImport) -> bytes:
     return base64.b64decode(roster_import.content)
 
 
-def recheck(roster_import: RosterImport, places: Places) -> Checked:
+def recheck(roster_import: RosterImport, places: Places, *, on_row=None) -> Checked:
     encoding = roster_import.encoding or None
-    return _checker(roster_import.kind)(stored_file(roster_import), places, encoding=encoding)
+    checker = _checker(roster_import.kind)
+    return checker(stored_file(roster_import), places, encoding=encoding, on_row=on_row)
 
 
-def commit(roster_import: RosterImport, *, by, places: Places, mode: str) -> Checked:
+def _writer(kind: str):
+    return {ImportKind.HOUSEHOLD: household.write, ImportKind.STAFF: staff.write}.get(
+        kind, _write_roll
+    )
+
+
+def commit(roster_import: RosterImport, *, by, places: Places, mode: str, progress=None) -> Checked:
     """Write the import (see the module's docstring). Raises ValidationError, writing nothing,
-    when all-or-nothing meets a refused row or the import is no longer waiting."""
+    when all-or-nothing meets a refused row or the import is no longer waiting (previewed, or
+    taken by the background job). `progress(phase, done, total)` hears how far it has come."""
+    progress = progress or (lambda phase, done, total: None)
     with transaction.atomic():
         locked = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
-        if locked.status != ImportStatus.PREVIEWED:
+        if locked.status not in (ImportStatus.PREVIEWED, ImportStatus.COMMITTING):
             raise ValidationError(NOT_PREVIEWED)
-        checked = recheck(locked, places)
+        checked = recheck(locked, places, on_row=lambda n: progress("checking", n, locked.rows))
         refused = len({refusal.row for refusal in checked.refusals})
         if refused and mode == ImportMode.ALL_OR_NOTHING:
             raise ValidationError(REFUSED_ROWS_LEFT, params={"count": refused})
-        if locked.kind == ImportKind.HOUSEHOLD:
-            household.write(checked, by=by, roster_import=locked)
-        else:
-            _write_roll(checked, by=by, roster_import=locked)
+        total = len(checked.entries)
+        _writer(locked.kind)(
+            checked,
+            by=by,
+            roster_import=locked,
+            on_row=lambda n: progress("writing", n, total),
+        )
         for field, value in _counts(checked).items():
             setattr(locked, field, value)
         locked.status = ImportStatus.COMMITTED
         locked.mode = mode
         locked.committed_at = clock.now()
+        locked.failure = ""
         locked.content = ""  # the file's numbers are now on the roll, encrypted field by field
         locked.save()
     roster_import.refresh_from_db()
     return checked
 
 
-def _write_roll(checked: Checked, *, by, roster_import: RosterImport) -> None:
+def _write_roll(checked: Checked, *, by, roster_import: RosterImport, on_row) -> None:
     """The students of a roll: changed ones one by one, new ones in batches; the students back
-    on the roll settled; who left, listed."""
+    on the roll settled; who left, listed. `on_row(count)` as rows are written."""
     reason = roster_import.change_reason
     classes = Classes(entry.school for entry in checked.entries)
     fresh = []
+    done = 0
     for entry in checked.entries:
         plan, student = checked.plans[entry.row]
         if plan == "new":
             fresh.append(entry)
-        elif plan == "changed":
+            continue
+        if plan == "changed":
             _write(entry, student, classes, checked, by=by, reason=reason)
-    _create(fresh, classes, checked, by=by, reason=reason)
+        done += 1
+        on_row(done)
+    for written in _create(fresh, classes, checked, by=by, reason=reason):
+        on_row(done + written)
     back = [student.pk for _kind, student in checked.plans.values() if student is not None]
     departures.settle_open(back, by=by, settlement=Settlement.BACK_ON_ROLL)
     RosterDeparture.objects.bulk_create(
@@ -417,9 +399,9 @@ def discard(roster_import: RosterImport) -> None:
 BATCH = 1000
 
 
-def _create(entries: list[Entry], classes: Classes, checked: Checked, *, by, reason: str) -> None:
+def _create(entries: list[Entry], classes: Classes, checked: Checked, *, by, reason: str):
     """New students and their guardians, in batches, each with its history row (the same
-    rows `_write` would make one by one)."""
+    rows `_write` would make one by one); yields how many are written after each batch."""
     for start in range(0, len(entries), BATCH):
         batch = entries[start : start + BATCH]
         students = []
@@ -446,6 +428,7 @@ def _create(entries: list[Entry], classes: Classes, checked: Checked, *, by, rea
             if entry.guardian_name
         ]
         bulk_create_with_history(guardians, Guardian, default_user=by, default_change_reason=reason)
+        yield start + len(batch)
 
 
 def _write(entry: Entry, student, classes: Classes, checked: Checked, *, by, reason: str) -> None:

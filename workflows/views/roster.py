@@ -7,45 +7,23 @@ import openpyxl
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView, View
 
-from cases.access import grants_of
-from cases.models import ImportKind, ImportMode, ImportStatus, Role, RosterImport
+from cases.models import ImportKind, ImportMode, ImportStatus, RosterImport
 from cases.selectors import roles_of
 
-from ..roster import departures, importing, reading
+from ..roster import departures, importing, jobs, progress, reading
+from ..roster.reach import ROSTER_ROLES, kinds_of, places_of
 
-ROSTER_ROLES = frozenset({Role.SCHOOL_OFFICER, Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR})
-# Who brings in which list: schools their roll, townships their 户籍 list, the county both.
-KINDS_OF_ROLE = {
-    Role.SCHOOL_OFFICER: {ImportKind.ROSTER},
-    Role.TOWNSHIP_OFFICIAL: {ImportKind.HOUSEHOLD},
-    Role.COUNTY_SUPERVISOR: {ImportKind.ROSTER, ImportKind.HOUSEHOLD},
-}
 MAX_BYTES = 20 * 1024 * 1024
 TOO_BIG = _("The file is larger than 20 MB: split it by school.")
 SHOWN_REFUSALS = 500
 REASON_COLUMN = _("Reason refused")
-
-
-def places_of(user, kind: str = ImportKind.ROSTER) -> importing.Places:
-    """The schools and townships the user imports for: for a roll, the schools of their school
-    or county; for a 户籍 list, the townships of their township or county."""
-    roles = {role for role, kinds in KINDS_OF_ROLE.items() if kind in kinds}
-    units = [grant.unit for grant in grants_of(user) if grant.role in roles]
-    return importing.places_under(units, own_townships=kind == ImportKind.HOUSEHOLD)
-
-
-def kinds_of(user) -> list[str]:
-    roles = roles_of(user)
-    return [
-        kind for kind in ImportKind.values if any(kind in KINDS_OF_ROLE.get(r, ()) for r in roles)
-    ]
 
 
 class RosterForm(forms.Form):
@@ -99,7 +77,8 @@ class RosterUploadView(_RosterPage, FormView):
 
     def get_context_data(self, **kwargs):
         recent = RosterImport.objects.filter(uploaded_by=self.request.user).defer("content")[:10]
-        return {**super().get_context_data(**kwargs), "recent": recent}
+        kinds = kinds_of(self.request.user)
+        return {**super().get_context_data(**kwargs), "recent": recent, "kinds": kinds}
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=422)
@@ -130,8 +109,13 @@ class RosterPreviewView(_RosterPage, TemplateView):
 
     def get_context_data(self, **kwargs):
         roster_import = self.roster_import
-        context = {"roster_import": roster_import, "error": kwargs.get("error")}
-        if roster_import.status == ImportStatus.PREVIEWED:
+        context = {
+            "roster_import": roster_import,
+            "error": kwargs.get("error") or roster_import.failure,
+        }
+        if roster_import.status == ImportStatus.COMMITTING:
+            context["progress"] = progress.read(roster_import.pk)
+        elif roster_import.status == ImportStatus.PREVIEWED:
             checked = importing.recheck(
                 roster_import, places_of(self.request.user, roster_import.kind)
             )
@@ -151,12 +135,12 @@ class RosterPreviewView(_RosterPage, TemplateView):
             return redirect("work:roster:index")
         if action not in (ImportMode.ALL_OR_NOTHING, ImportMode.CLEAN_ROWS):
             return redirect("work:roster_preview", pk)  # nothing asked: the page again
-        try:
-            places = places_of(request.user, roster_import.kind)
-            importing.commit(roster_import, by=request.user, places=places, mode=action)
-        except ValidationError as error:
-            context = self.get_context_data(pk=pk, error=" ".join(error.messages))
+        if not jobs.begin(roster_import, by=request.user, mode=action):
+            context = self.get_context_data(pk=pk, error=str(importing.NOT_PREVIEWED))
             return self.render_to_response(context, status=409)
+        roster_import.refresh_from_db()
+        if roster_import.failure:  # the job ran at once and stopped: say why, as the page
+            return self.render_to_response(self.get_context_data(pk=pk), status=409)
         return redirect("work:roster_preview", pk)
 
     def settle_transfer(self, request, pk):
@@ -204,3 +188,22 @@ class RosterRefusedView(_RosterPage, View):
         )
         response["Content-Disposition"] = f'attachment; filename="refused-{pk}.xlsx"'
         return response
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class RosterProgressView(_RosterPage, View):
+    """How far the import's job has come, for the page's progress bar: no names, no numbers."""
+
+    def get(self, request, *args, pk, **kwargs):
+        status = self.roster_import.status
+        found = progress.read(self.roster_import.pk)
+        percent = 100 if status == ImportStatus.COMMITTED else found.percent
+        return JsonResponse(
+            {
+                "status": status,
+                "phase": found.phase,
+                "done": found.done,
+                "total": found.total,
+                "percent": percent,
+            }
+        )

@@ -48,3 +48,55 @@
     counter.classList.toggle("kc-count--full", used >= found.limit);
   });
 })();
+
+// A running import's progress bar: asks the server how far the job has come, and shows the
+// finished page once the job is done (or has stopped).
+(function () {
+  "use strict";
+
+  var POLL_MS = 1500;
+
+  function follow(box) {
+    if (box.dataset.following) {
+      return;
+    }
+    box.dataset.following = "1";
+    var bar = box.querySelector("progress");
+    var phase = box.querySelector("[data-progress-phase]");
+    var percent = box.querySelector("[data-progress-percent]");
+    function poll() {
+      if (!document.body.contains(box)) {
+        return; // the page was left
+      }
+      fetch(box.dataset.progressUrl, { credentials: "same-origin", cache: "no-store" })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (found) {
+          if (!found) {
+            return;
+          }
+          if (found.status !== "committing") {
+            window.location.reload();
+            return;
+          }
+          bar.value = found.percent;
+          percent.textContent = found.percent;
+          var label = box.dataset[found.phase === "writing" ? "phaseWriting" : "phaseChecking"];
+          phase.textContent = label;
+          window.setTimeout(poll, POLL_MS);
+        })
+        .catch(function () {
+          window.setTimeout(poll, POLL_MS * 4); // the network dropped: try again, less often
+        });
+    }
+    window.setTimeout(poll, POLL_MS);
+  }
+
+  function start() {
+    document.querySelectorAll("[data-progress-url]").forEach(follow);
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+  document.addEventListener("turbo:load", start);
+})();
