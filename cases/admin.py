@@ -14,7 +14,10 @@ from .models import (
     Contact,
     DropoutReason,
     Guardian,
+    HouseholdChild,
     RiskFlag,
+    RosterDeparture,
+    RosterImport,
     StaffPhone,
     Stage,
     Student,
@@ -265,3 +268,38 @@ class StaffPhoneAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     @admin.display(description=_("mobile number"))
     def mobile_masked(self, obj: StaffPhone) -> str:
         return mask_phone(obj.mobile)
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Imports as the pages made them; the file itself (identity numbers) is never shown."""
+
+    list_display = ["uploaded_at", "kind", "file_name", "uploader", "status", "rows", "new",
+                    "changed", "refused", "committed_at"]  # fmt: skip
+    uploader = person("uploaded_by", _("uploaded by"))
+    list_filter = ["kind", "status"]
+    exclude = ["content"]
+    date_hierarchy = "uploaded_at"
+
+
+@admin.register(RosterDeparture)
+class RosterDepartureAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Students no longer on a roll: settled on the roster page, by the school or county."""
+
+    list_display = ["student", "school", "found_by", "settlement", "receiving_school", "settled_at"]
+    list_filter = ["settlement", "school"]
+    list_select_related = ["student", "school", "found_by"]
+
+
+@admin.register(HouseholdChild)
+class HouseholdChildAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    """Children on the townships' 户籍 lists: numbers masked; changed by importing a new list."""
+
+    list_display = ["name", "id_masked", "birth_date", "township", "village", "delisted_at"]
+    list_filter = ["township"]
+    list_select_related = ["township", "village"]
+    exclude = ["id_number", "id_number_digest"]
+
+    @admin.display(description=_("identity number"))
+    def id_masked(self, obj: HouseholdChild) -> str:
+        return mask_id_number(obj.id_number)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from guardian.shortcuts import get_perms
 
+from cases.masking import mask_id_number
 from cases.models import Case, CaseEvent, Contact, Role, StaffRole, Stage, Student, Unit
 from workflows import services
 from workflows.models import POLICY_NO_AUTO_ESCALATION, CalendarDay, StagePolicy
@@ -96,6 +97,41 @@ def test_admin_shows_numbers_masked_only(staff_client, world):
             reverse("admin:cases_student_change", args=[student.pk])
         ).content.decode()
     )
+
+
+def test_imports_and_household_lists_show_no_numbers(staff_client, world):
+    from cases.models import HouseholdChild, RosterImport
+
+    uploader = world[Role.SCHOOL_OFFICER]
+    roster_import = RosterImport.objects.create(
+        uploaded_by=uploader,
+        uploaded_at=timezone.now(),
+        file_name="名册.csv",
+        file_sha256="0" * 64,
+        content="MzQwNDIyMjAxNTAzMDUwMDEx",  # the stored file, base64
+    )
+    child = HouseholdChild.objects.create(
+        name="王小明",
+        gender="M",
+        birth_date=datetime.date(2015, 3, 5),
+        id_number=factories.id_number(datetime.date(2015, 3, 5)),
+        township=world.township,
+        listed_by=roster_import,
+    )
+    pages = [
+        reverse("admin:cases_rosterimport_change", args=[roster_import.pk]),
+        reverse("admin:cases_householdchild_changelist"),
+        reverse("admin:cases_householdchild_change", args=[child.pk]),
+        reverse("admin:cases_householdchild_history", args=[child.pk]),
+    ]
+    for url in pages:
+        response = staff_client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert child.id_number not in html
+        assert roster_import.content not in html
+    changelist = staff_client.get(pages[1]).content.decode()
+    assert mask_id_number(child.id_number) in changelist
 
 
 def test_a_role_moved_in_the_admin_moves_its_grant(staff_client, world):

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 
+from cases import crypto
 from cases.models import (
     Guardian,
     ImportMode,
@@ -463,3 +464,32 @@ def test_over_long_text_is_refused_and_control_characters_dropped(world, places)
     checked = importing.check(csv_bytes([long_name, nul]), places)
     assert refusals_of(checked) == [(3, "name")]
     assert [entry.name for entry in checked.entries] == ["李小红"]
+
+
+def test_new_students_are_written_as_the_orm_would_write_them(world, places, teacher):
+    """On PostgreSQL the new rows go by COPY: the same values, encrypted and digested, the same
+    history rows, and ids the ORM goes on from."""
+    rows = [person(world, "王小明"), person(world, "李小红", 性别="女")]
+    roster_import, _checked = importing.start(
+        data=csv_bytes(rows), file_name="名册.csv", by=teacher, places=places
+    )
+
+    importing.commit(roster_import, by=teacher, places=places, mode=ImportMode.ALL_OR_NOTHING)
+
+    for row in rows:
+        student = Student.objects.get(id_number_digest=crypto.digest(row[4]))
+        assert (student.student_no, student.id_number, student.name) == (row[0], row[4], row[1])
+        assert student.student_no_digest == crypto.digest(row[0])
+        assert student.school == world.school
+        record = student.history.get()
+        assert record.history_type == "+"
+        assert (record.id_number, record.klass_id, record.name) == (
+            student.id_number,
+            student.klass_id,
+            student.name,
+        )
+        guardian = student.guardians.get()
+        assert guardian.phone == "13912345678"
+        assert guardian.history.get().history_user == teacher
+    later = world.student()  # the ORM's next id does not collide with the copied ones
+    assert later.pk > max(Student.objects.exclude(pk=later.pk).values_list("pk", flat=True))

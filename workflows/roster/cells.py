@@ -49,6 +49,8 @@ def text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     folded = unicodedata.normalize("NFKC", str(value))
+    if folded.isprintable():  # the common case: no control or format character to drop
+        return folded.strip()
     return "".join(
         char for char in folded if unicodedata.category(char) not in ("Cc", "Cf")
     ).strip()

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_create_with_history
 
 from cases import clock, crypto
 from cases.ladder import OPEN_STAGES
@@ -31,7 +30,7 @@ from cases.models import (
     UnitKind,
 )
 
-from . import cells, departures, household, listing, staff
+from . import cells, copying, departures, household, listing, staff
 from .checking import DUPLICATE_ID_IN_FILE, DUPLICATE_IN_FILE, Entry, Places, Refusal, check_row
 from .columns import FIELDS, REQUIRED
 
@@ -414,9 +413,7 @@ def _create(entries: list[Entry], classes: Classes, checked: Checked, *, by, rea
             student.residence_township = entry.township
             student.residence_village = entry.village
             students.append(student)
-        created = bulk_create_with_history(
-            students, Student, default_user=by, default_change_reason=reason
-        )
+        created = copying.create_with_history(students, Student, by=by, reason=reason)
         guardians = [
             Guardian(
                 student=student,
@@ -427,7 +424,7 @@ def _create(entries: list[Entry], classes: Classes, checked: Checked, *, by, rea
             for student, entry in zip(created, batch, strict=True)
             if entry.guardian_name
         ]
-        bulk_create_with_history(guardians, Guardian, default_user=by, default_change_reason=reason)
+        copying.create_with_history(guardians, Guardian, by=by, reason=reason)
         yield start + len(batch)
 
 
