@@ -15,7 +15,7 @@ from viewflow.urls.sites import AppMenuMixin
 
 from cases.selectors import roles_of
 from notifications.views import InboxView
-from workflows.views import case_pages, lists, reconcile, registers, roster, students
+from workflows.views import attendance, case_pages, lists, reconcile, registers, roster, students
 
 BASE_TEMPLATE = "kongchuo/base_page.html"
 
@@ -107,6 +107,12 @@ class WorkApp(Application):
             title=_("My students"),
             icon="groups",
             view_class=students.StudentListView,
+        ),
+        Page(
+            app_name="roll",
+            title=_("Daily roll"),
+            icon="how_to_reg",
+            view_class=attendance.RollView,
         ),
         Page(app_name="inbox", title=_("Inbox"), icon="notifications", view_class=InboxView),
         Page(

@@ -1,10 +1,20 @@
 """Admin pages for the records the engine acts on: staff roles (saved through services), the
-counties' stage policies and the working-day calendar (with their history)."""
+counties' stage policies, the working-day calendar, and attendance (with their history)."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from cases.models import StaffRole
+from cases.admin import NoDeleteMixin, ReadOnlyMixin
+from cases.models import (
+    Absence,
+    AttendanceRule,
+    Proposal,
+    RollCall,
+    SchoolDayOff,
+    StaffRole,
+    SupportPlan,
+    Term,
+)
 
 from . import services
 from .models import CalendarDay, StagePolicy
@@ -67,3 +77,59 @@ class CalendarDayAdmin(SimpleHistoryAdmin):
     list_select_related = ["county"]
     date_hierarchy = "date"
     autocomplete_fields = ["county"]
+
+
+# Attendance: the counties' terms and rules, a school's days off (edited here); the rolls,
+# absences, proposals and plans as the pages recorded them (read-only).
+
+
+@admin.register(Term)
+class TermAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = ["county", "name", "starts_on", "ends_on"]
+    list_filter = ["county"]
+    autocomplete_fields = ["county"]
+
+
+@admin.register(SchoolDayOff)
+class SchoolDayOffAdmin(SimpleHistoryAdmin):
+    list_display = ["school", "date", "note"]
+    list_filter = ["school"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["school"]
+
+
+@admin.register(AttendanceRule)
+class AttendanceRuleAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    """A county's thresholds; each proposal names the version it was made under."""
+
+    list_display = ["county", "consecutive_days", "term_start_days", "partial_count",
+                    "partial_window", "report_by"]  # fmt: skip
+    autocomplete_fields = ["county"]
+
+
+@admin.register(RollCall)
+class RollCallAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["date", "klass", "taken_by", "taken_at", "absent"]
+    list_select_related = ["klass", "taken_by"]
+    date_hierarchy = "date"
+
+
+@admin.register(Absence)
+class AbsenceAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["date", "student", "kind", "part_of_day", "source", "recorded_at"]
+    list_filter = ["kind", "source"]
+    list_select_related = ["student"]
+    date_hierarchy = "date"
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["proposed_at", "student", "rule", "first_absent_on", "status", "case"]
+    list_filter = ["rule", "status"]
+    list_select_related = ["student", "case"]
+
+
+@admin.register(SupportPlan)
+class SupportPlanAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["student", "responsible", "mentor", "reviewed_on"]
+    list_select_related = ["student", "mentor"]

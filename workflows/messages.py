@@ -82,9 +82,31 @@ CASE_MESSAGES: dict[str, MessageTemplate] = {
 }
 
 
+# Messages of the daily roll: the class and the link, never a child's name.
+ROLL_MESSAGES: dict[str, MessageTemplate] = {
+    "attendance_proposal": MessageTemplate(
+        title=_("Suspected dropout proposed in {class_name}"),
+        body=_(
+            "The roll of {class_name} shows a student absent by the rule “{rule}”. Confirm or "
+            "answer the proposal on the daily roll page."
+        ),
+        keys=frozenset({"class_name", "rule", "url"}),
+        sms_params=("class_name",),
+        link_text=_("Open the daily roll"),
+    ),
+    "roll_missing": MessageTemplate(
+        title=_("Daily roll not yet taken: {class_name}"),
+        body=_("The roll of {class_name} for {date} was due by {due}. Please take it now."),
+        keys=frozenset({"class_name", "date", "due", "url"}),
+        sms_params=("class_name", "due"),
+        link_text=_("Open the daily roll"),
+    ),
+}
+
+
 def register_case_messages() -> None:
     """Called once the app is ready (workflows.apps)."""
-    for key, template in CASE_MESSAGES.items():
+    for key, template in {**CASE_MESSAGES, **ROLL_MESSAGES}.items():
         register(key, template)
 
 

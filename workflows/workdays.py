@@ -70,6 +70,12 @@ def _judge(corrected: dict):
     return working
 
 
+def judge_between(start: datetime.date, end: datetime.date, county=None):
+    """A function telling whether a day between `start` and `end` is a working day, with the
+    corrections read once for the whole range."""
+    return _judge(overrides(start, end, county))
+
+
 def is_working_day(day: datetime.date, county=None) -> bool:
     return _judge(overrides(day, day, county))(day)
 

@@ -23,12 +23,32 @@ from .imports import (
 from .contacts import Contact, ContactKind, GuardianAttitude
 from .case import Case, CaseEvent, DropoutReason
 from .audit import AccessAction, AccessLog
+from .attendance import (
+    EXCUSED,
+    Absence,
+    AbsenceKind,
+    AttendanceRule,
+    AttendanceSource,
+    Proposal,
+    ProposalRule,
+    ProposalStatus,
+    RollCall,
+    SchoolDayOff,
+    Subsidy,
+    SupportPlan,
+    Term,
+)
 from ..ladder import ClosureReason, DismissalReason, Stage, Step
 # isort: on
 
 __all__ = [
+    "EXCUSED",
+    "Absence",
+    "AbsenceKind",
     "AccessAction",
     "AccessLog",
+    "AttendanceRule",
+    "AttendanceSource",
     "Case",
     "CaseEvent",
     "CaseGroupObjectPermission",
@@ -47,11 +67,16 @@ __all__ = [
     "ImportMode",
     "ImportStatus",
     "PoorHousehold",
+    "Proposal",
+    "ProposalRule",
+    "ProposalStatus",
     "Relation",
     "RiskFlag",
     "Role",
+    "RollCall",
     "RosterDeparture",
     "RosterImport",
+    "SchoolDayOff",
     "SchoolType",
     "Settlement",
     "StaffPhone",
@@ -59,6 +84,9 @@ __all__ = [
     "Stage",
     "Step",
     "Student",
+    "Subsidy",
+    "SupportPlan",
+    "Term",
     "Unit",
     "UnitGroupObjectPermission",
     "UnitKind",

@@ -46,9 +46,10 @@ from notifications.models import InboxItem, Message, RecipientSettings
 from workflows import services
 from workflows.models import CalendarDay, StagePolicy
 from workflows.roster import importing as roster_importing
+from workflows.roster.reach import ROSTER_ROLES
+from workflows.views.attendance import ROLL_ROLES
 from workflows.views.reconcile import RECONCILE_ROLES
 from workflows.views.registers import REGISTER_ROLES
-from workflows.roster.reach import ROSTER_ROLES
 
 from .. import factories
 from ..builders import case_in_stage
@@ -431,6 +432,20 @@ KNOWN: dict[str, tuple[Variant, ...]] = {
             methods=(GET, POST),
         ),
     ),
+    # The daily roll: homeroom teachers and school officers; a POST takes the roll of their
+    # class (the newest school day), everyone else is refused.
+    "work:roll:index": (
+        Variant(
+            "",
+            page("work:roll:index"),
+            table(
+                GET=by_role(ROLL_ROLES, OK, FORBIDDEN),
+                POST=by_role(ROLL_ROLES, Expect(302, "/work/roll/"), FORBIDDEN),
+            ),
+            objects=False,
+            methods=(GET, POST),
+        ),
+    ),
     "work:roster_progress": (
         Variant(
             "",
@@ -693,6 +708,7 @@ def _admin_objects(side: Side) -> None:
         county=world.county, stage=Stage.HOME_VISIT, owner_role=HT, working_days=5
     )
     CalendarDay.objects.create(date=datetime.date(2031, 1, 2), is_working_day=False)
+    _import_and_attendance_objects(side, reported)
     axes = {
         "user_agent": "matrix",
         "ip_address": "127.0.0.1",
@@ -704,6 +720,44 @@ def _admin_objects(side: Side) -> None:
     AccessFailureLog.objects.create(**axes)
     AxesAccessLog.objects.create(**axes)
     _schedule_objects()
+
+
+def _import_and_attendance_objects(side: Side, case) -> None:
+    from cases import models as records
+
+    world, day = side.world, datetime.date(2031, 1, 6)
+    student = case.student
+    found_by = records.RosterImport.objects.get(pk=side.imports[SO])
+    records.RosterDeparture.objects.create(student=student, school=world.school, found_by=found_by)
+    records.HouseholdChild.objects.create(
+        name="户籍儿童",
+        gender="M",
+        birth_date=datetime.date(2016, 3, 5),
+        id_number=factories.id_number(datetime.date(2016, 3, 5)),
+        township=world.township,
+        listed_by=found_by,
+    )
+    records.Term.objects.create(
+        county=world.county,
+        name="长学期",  # today inside it: the roll's POST takes today's roll
+        starts_on=datetime.date(2020, 9, 1),
+        ends_on=datetime.date(2040, 7, 1),
+    )
+    records.SchoolDayOff.objects.create(school=world.school, date=day)
+    records.AttendanceRule.objects.create(county=world.county)
+    now = clock.now()
+    records.RollCall.objects.create(klass=world.klass, date=day, taken_by=world[HT], taken_at=now)
+    records.Absence.objects.create(
+        student=student, date=day, kind="unexcused", recorded_by=world[HT], recorded_at=now
+    )
+    records.Proposal.objects.create(
+        student=student, rule="consecutive", first_absent_on=day, proposed_at=now, case=case,
+        status="confirmed",
+    )  # fmt: skip
+    records.SupportPlan.objects.create(
+        student=student, measures="一帮一", responsible="班主任", reviewed_on=day,
+        updated_by=world[HT],
+    )  # fmt: skip
 
 
 def _schedule_objects() -> None:

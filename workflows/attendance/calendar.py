@@ -1,0 +1,54 @@
+"""School days: the county's working days (with 调休 and local holidays, `workdays`) that fall
+inside one of its terms, less the school's own days off. A county with no term entered yet has
+every working day as a school day, so that its rolls still count."""
+
+import datetime
+
+from cases.models import SchoolDayOff, Term, Unit, UnitKind
+
+from .. import workdays
+
+
+class SchoolCalendar:
+    """The school days of one school between two dates, read once (a few queries)."""
+
+    def __init__(self, school: Unit, start: datetime.date, end: datetime.date) -> None:
+        self.school = school
+        self.start, self.end = start, end
+        self.county = school.ancestor(UnitKind.COUNTY)
+        self.terms = list(
+            Term.objects.filter(county=self.county, starts_on__lte=end, ends_on__gte=start)
+        )
+        self.any_terms = bool(self.terms) or Term.objects.filter(county=self.county).exists()
+        self.days_off = set(
+            SchoolDayOff.objects.filter(school=school, date__range=(start, end)).values_list(
+                "date", flat=True
+            )
+        )
+        self._working = workdays.judge_between(start, end, self.county)
+
+    def in_term(self, day: datetime.date) -> Term | None:
+        return next((t for t in self.terms if t.starts_on <= day <= t.ends_on), None)
+
+    def is_school_day(self, day: datetime.date) -> bool:
+        if not self.start <= day <= self.end:
+            raise ValueError("day outside the calendar's range")
+        if day in self.days_off or not self._working(day):
+            return False
+        return self.in_term(day) is not None or not self.any_terms
+
+    def school_days(self) -> list[datetime.date]:
+        day, found = self.start, []
+        while day <= self.end:
+            if self.is_school_day(day):
+                found.append(day)
+            day += datetime.timedelta(days=1)
+        return found
+
+
+def last_school_days(school: Unit, until: datetime.date, count: int) -> list[datetime.date]:
+    """The last `count` school days up to `until` (inclusive), oldest first; fewer when the
+    term began later. Looks back at most a term's length."""
+    start = until - datetime.timedelta(days=max(count * 3, 21) + 60)
+    days = SchoolCalendar(school, start, until).school_days()
+    return days[-count:]
