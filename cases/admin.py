@@ -278,8 +278,12 @@ class RosterImportAdmin(ReadOnlyMixin, admin.ModelAdmin):
                     "changed", "refused", "committed_at"]  # fmt: skip
     uploader = person("uploaded_by", _("uploaded by"))
     list_filter = ["kind", "status"]
+    list_select_related = ["uploaded_by"]
     exclude = ["content"]
     date_hierarchy = "uploaded_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
 
 
 @admin.register(RosterDeparture)
@@ -287,7 +291,7 @@ class RosterDepartureAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Students no longer on a roll: settled on the roster page, by the school or county."""
 
     list_display = ["student", "school", "found_by", "settlement", "receiving_school", "settled_at"]
-    list_filter = ["settlement", "school"]
+    list_filter = ["settlement", ("school", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["student", "school", "found_by"]
 
 
@@ -296,7 +300,7 @@ class HouseholdChildAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     """Children on the townships' 户籍 lists: numbers masked; changed by importing a new list."""
 
     list_display = ["name", "id_masked", "birth_date", "township", "village", "delisted_at"]
-    list_filter = ["township"]
+    list_filter = [("township", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["township", "village"]
     exclude = ["id_number", "id_number_digest"]
 

@@ -12,8 +12,12 @@ def sweep_deadlines() -> dict:
     return dataclasses.asdict(run_sweep())
 
 
-@shared_task(name="workflows.tasks.commit_roster_import")
-def commit_roster_import(import_id: int, user_id: int, mode: str) -> None:
+# Acknowledged once done, and given back to the queue when the worker dies mid-way: the job is
+# one transaction, and a second run finds the import committed.
+@shared_task(
+    name="workflows.tasks.commit_roster_import", acks_late=True, reject_on_worker_lost=True
+)
+def commit_roster_import(import_id: int, user_id: int) -> None:
     from .roster import jobs
 
-    jobs.run(import_id, user_id, mode)
+    jobs.run(import_id, user_id)

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from cases import clock
 from cases.models import ImportKind, ImportMode, ImportStatus, Role, RosterImport, Student
 from workflows.roster import importing, jobs, progress, reach
 
@@ -129,7 +130,7 @@ def test_with_a_broker_a_celery_task_runs_it(
     roster_import.refresh_from_db()
     assert roster_import.status == ImportStatus.COMMITTED
     # delivered twice (a worker lost after the commit): the second finds nothing to do
-    jobs.run(roster_import.pk, officer.pk, ImportMode.ALL_OR_NOTHING)
+    jobs.run(roster_import.pk, officer.pk)
     assert Student.objects.count() == 2
 
 
@@ -151,3 +152,51 @@ def test_the_command_line_prints_progress(world, officer, tmp_path):
     assert Student.objects.count() == 1
     lines = err.getvalue().splitlines()
     assert lines == ["核对 1/1", "写入 1/1"]
+
+
+def test_a_job_that_died_is_put_back_when_its_page_is_opened(world, officer, settings):
+    settings.ROSTER_IMPORT_RUN = "thread"  # taken, never run here: as if the worker died
+    roster_import = previewed(world, officer)
+    jobs.begin(roster_import, by=officer, mode=ImportMode.ALL_OR_NOTHING)
+    client = Client()
+    client.force_login(officer)
+    preview = reverse("work:roster_preview", args=[roster_import.pk])
+
+    client.get(preview)  # a few minutes later: still running, left alone
+    roster_import.refresh_from_db()
+    assert roster_import.status == ImportStatus.COMMITTING
+    # a second click while it runs shows the page again, not an error
+    assert client.post(preview, {"action": ImportMode.CLEAN_ROWS}).status_code == 302
+
+    later = clock.now() + jobs.STALE_AFTER + datetime.timedelta(minutes=1)
+    with clock.frozen(later):
+        page = client.get(preview).content.decode()
+    roster_import.refresh_from_db()
+    assert roster_import.status == ImportStatus.PREVIEWED
+    assert str(jobs.LOST) in page
+    assert 'name="action"' in page  # it can be imported again, or discarded
+
+
+def test_a_broker_that_is_down_puts_the_import_back(
+    world, officer, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from workflows import tasks
+
+    settings.ROSTER_IMPORT_RUN = "celery"
+    roster_import = previewed(world, officer)
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("no broker")
+
+    monkeypatch.setattr(tasks.commit_roster_import, "delay", refuse)
+    client = Client()
+    client.force_login(officer)
+    preview = reverse("work:roster_preview", args=[roster_import.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(preview, {"action": ImportMode.ALL_OR_NOTHING})
+
+    roster_import.refresh_from_db()
+    assert roster_import.status == ImportStatus.PREVIEWED
+    assert roster_import.failure == str(jobs.NOT_HANDED_OVER)
+    assert str(jobs.NOT_HANDED_OVER) in client.get(response["Location"]).content.decode()

@@ -106,8 +106,8 @@ def test_a_second_post_and_a_new_name_are_changes(world, officer):
 
 def test_rows_the_importer_may_not_write_are_refused_with_their_reason(world, elsewhere, officer):
     rows = [
-        # a post above the school: the county is not in the officer's reach
-        ["a1", "甲", "县级督导", world.county.name, "", "", "", ""],
+        # a unit above the school: the county is not in the officer's reach
+        ["a1", "甲", "科任教师", world.county.name, "", "", "", ""],
         # another county's school
         ["a2", "乙", "科任教师", elsewhere.school.name, "", "", "", ""],
         # a post that does not exist
@@ -178,7 +178,8 @@ def test_a_township_adds_its_village_cadres_by_township_and_village(world):
 
     roster_import, checked, places = run(staff_csv(rows), official)
 
-    assert [(r.row, r.field) for r in checked.refusals] == [(4, "village"), (5, "unit")]
+    # a township hands out village cadres only
+    assert [(r.row, r.field) for r in checked.refusals] == [(4, "village"), (5, "role")]
     importing.commit(roster_import, by=official, places=places, mode=ImportMode.CLEAN_ROWS)
     cadre = User.objects.get(username="v1")
     assert [(g.role, g.unit) for g in grants_of(cadre)] == [(Role.VILLAGE_CADRE, world.village)]
@@ -205,3 +206,50 @@ def test_only_the_lists_of_the_role_are_offered(world):
         ImportKind.STAFF,
     ]
     assert reach.kinds_of(world[Role.HOMEROOM_TEACHER]) == []
+
+
+def test_accounts_without_a_post_or_with_rights_beyond_one_are_not_taken_over(world, officer):
+    from django.contrib.auth.models import Permission
+
+    from workflows.services.staff import system_user
+
+    system_user()
+    User.objects.create_user("former", first_name="旧账号")  # no post: anyone's
+    unmasker = User.objects.create_user("unmasker", first_name="专干")
+    StaffRole.objects.create(user=unmasker, role=Role.SUBJECT_TEACHER, unit=world.school)
+    unmasker.user_permissions.add(Permission.objects.get(codename="view_identity"))
+    rows = [
+        [name, "张三", "科任教师", world.school.name, "", "", "", "13912340009"]
+        for name in ("system", "former", "unmasker")
+    ]
+
+    roster_import, checked, _places = run(staff_csv(rows), officer)
+
+    assert [(r.row, r.field) for r in checked.refusals] == [
+        (3, "username"),
+        (4, "username"),
+        (5, "username"),
+    ]
+    assert User.objects.get(username="system").first_name == "系统"
+
+
+def test_an_importer_hands_out_only_posts_below_their_own(world, officer):
+    rows = [
+        ["p1", "甲", "控辍专干", world.school.name, "", "", "", ""],
+        ["p2", "乙", "科任教师", world.school.name, "五年级", "1班", "", ""],
+    ]
+
+    roster_import, checked, places = run(staff_csv(rows), officer)
+
+    assert [(r.row, r.field) for r in checked.refusals] == [(3, "role")]
+    importing.commit(roster_import, by=officer, places=places, mode=ImportMode.CLEAN_ROWS)
+    assert User.objects.get(username="p2").staff_roles.get().unit == world.klass
+
+
+def test_a_county_school_officer_row_with_a_class_serves_the_school(world):
+    county = world[Role.COUNTY_SUPERVISOR]
+    rows = [["o2", "专干", "控辍专干", world.school.name, "五年级", "1班", "", ""]]
+
+    commit(staff_csv(rows), county)
+
+    assert User.objects.get(username="o2").staff_roles.get().unit == world.school

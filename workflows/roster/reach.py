@@ -28,7 +28,10 @@ def places_of(user, kind: str = ImportKind.ROSTER):
     every unit under their posts."""
     units = units_of(user, kind)
     if kind == ImportKind.STAFF:
-        return staff.StaffPlaces(units)
+        grantable = set()
+        for grant in grants_of(user):
+            grantable |= staff.GRANTABLE.get(grant.role, set())
+        return staff.StaffPlaces(units, frozenset(grantable))
     return importing.places_under(units, own_townships=kind == ImportKind.HOUSEHOLD)
 
 

@@ -9,8 +9,10 @@ import types
 from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from cases.access import grants_of
 from cases.models import Role, StaffPhone, StaffRole, Unit, UnitKind
 from cases.models.units import ROLE_UNIT_KIND
 
@@ -51,6 +53,9 @@ NAME_LIMIT = 150  # the account's name field
 USERNAME_LIMIT = 150
 
 ROLE_UNKNOWN = _("Not a post of the system: write one of %(posts)s.")
+ROLE_NOT_YOURS = _(
+    "You may not hand out this post: the level above you sets it in the administration."
+)
 UNIT_UNKNOWN = _("No unit of this name in your reach for this post.")
 CLASS_UNKNOWN = _(
     "No such class in the school: import the roll first (it brings the classes), or check the "
@@ -79,11 +84,21 @@ class Post:
     cells: list = dataclasses.field(default_factory=list, repr=False)
 
 
+# The posts each importer may hand out: those below their own (a post that imports lists is
+# given by the level above, in the administration).
+GRANTABLE = {
+    Role.SCHOOL_OFFICER: frozenset({Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER}),
+    Role.TOWNSHIP_OFFICIAL: frozenset({Role.VILLAGE_CADRE}),
+    Role.COUNTY_SUPERVISOR: frozenset(Role) - {Role.COUNTY_SUPERVISOR},
+}
+
+
 class StaffPlaces:
     """The units under the importer's posts, by name, each kind on its own; classes by school,
-    grade and number."""
+    grade and number; the posts the importer may hand out."""
 
-    def __init__(self, anchors) -> None:
+    def __init__(self, anchors, grantable=frozenset(Role)) -> None:
+        self.grantable = grantable
         from .importing import Classes  # the roll's classes, found the same way
 
         paths = [unit.path for unit in anchors]
@@ -176,6 +191,8 @@ def _check_row(number: int, row: list, columns: dict[str, int], places: StaffPla
     if role is None:
         posts = "、".join(str(role.label) for role in Role)
         refusals.append(Refusal(number, "role", str(ROLE_UNKNOWN % {"posts": posts})))
+    elif role not in places.grantable:
+        refusals.append(Refusal(number, "role", str(ROLE_NOT_YOURS)))
     else:
         unit = _unit(number, role, cell, places, refusals)
     if refusals:
@@ -195,7 +212,8 @@ def _unit(number, role, cell, places: StaffPlaces, refusals) -> Unit | None:
         if village is None:
             refusals.append(Refusal(number, "village", str(VILLAGE_NEEDED)))
         return village
-    wants_class = role == Role.HOMEROOM_TEACHER or cells.text(cell("klass"))
+    serves_class = UnitKind.CLASS in ROLE_UNIT_KIND[Role(role)]
+    wants_class = role == Role.HOMEROOM_TEACHER or (serves_class and cells.text(cell("klass")))
     if unit.kind != UnitKind.SCHOOL or not wants_class:
         return unit
     try:
@@ -228,6 +246,8 @@ def _plan(checked, places: StaffPlaces) -> None:
         user.username: user
         for user in get_user_model()
         .objects.filter(username__in={post.username for post in checked.entries})
+        .annotate(permissions=Count("user_permissions", distinct=True))
+        .annotate(groups_held=Count("groups", distinct=True))
         .prefetch_related("staff_roles__unit")
         .select_related("staff_phone")
     }
@@ -249,9 +269,21 @@ def _plan(checked, places: StaffPlaces) -> None:
 
 
 def _ours(user, places: StaffPlaces) -> bool:
-    if user.is_staff or user.is_superuser:
+    """Whether an existing account is the importer's to change: an active member of staff
+    with posts only in their reach (and grants only there), and no right beyond a post. An
+    account without any post may be anyone's (the system's own, a former teacher elsewhere):
+    the county changes it."""
+    from ..services.staff import SYSTEM_USERNAME  # (lazily: see `write`)
+
+    if user.is_staff or user.is_superuser or not user.is_active:
         return False
-    return all(places.covers(held.unit.path) for held in user.staff_roles.all())
+    if user.username == SYSTEM_USERNAME or user.permissions or user.groups_held:
+        return False
+    posts = user.staff_roles.all()
+    if not posts:
+        return False
+    units = [held.unit for held in posts] + [grant.unit for grant in grants_of(user)]
+    return all(places.covers(unit.path) for unit in units)
 
 
 def _mobile(user) -> str:
@@ -271,7 +303,8 @@ def _differs(user, post: Post, checked) -> bool:
 def write(checked, *, by, roster_import, on_row) -> None:
     """Accounts made or corrected, posts added through the service that grants them, each
     change a history row naming the import."""
-    from ..services.staff import staff_role_save  # the service keeps grants in step
+    from ..services.staff import staff_role_save  # the service keeps grants in step (lazily:
+    # the services import the roster's departures)
 
     reason = roster_import.change_reason
     accounts: dict[str, object] = {}
@@ -292,6 +325,7 @@ def write(checked, *, by, roster_import, on_row) -> None:
             user.staff_phone = phone
         if not StaffRole.objects.filter(user=user, role=post.role, unit=post.unit).exists():
             staff_role = StaffRole(user=user, role=post.role, unit=post.unit)
+            staff_role.full_clean(validate_unique=False)
             staff_role._history_user = by
             staff_role._change_reason = reason
             staff_role_save(staff_role=staff_role)

@@ -62,6 +62,7 @@ class _RosterPage:
             self.roster_import = get_object_or_404(
                 RosterImport, pk=kwargs["pk"], uploaded_by=request.user
             )
+            jobs.reap(self.roster_import)  # a job that died is put back to its preview
         if not roles_of(request.user) & self.roles:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -135,6 +136,8 @@ class RosterPreviewView(_RosterPage, TemplateView):
             return redirect("work:roster:index")
         if action not in (ImportMode.ALL_OR_NOTHING, ImportMode.CLEAN_ROWS):
             return redirect("work:roster_preview", pk)  # nothing asked: the page again
+        if roster_import.status == ImportStatus.COMMITTING:
+            return redirect("work:roster_preview", pk)  # a second click: the job runs already
         if not jobs.begin(roster_import, by=request.user, mode=action):
             context = self.get_context_data(pk=pk, error=str(importing.NOT_PREVIEWED))
             return self.render_to_response(context, status=409)

@@ -70,11 +70,17 @@
       }
       fetch(box.dataset.progressUrl, { credentials: "same-origin", cache: "no-store" })
         .then(function (response) {
-          return response.ok ? response.json() : null;
+          if (response.redirected || response.status === 403 || response.status === 404) {
+            return { status: "gone" }; // signed out, or no longer theirs: the page says why
+          }
+          if (!response.ok) {
+            throw new Error("status " + response.status); // a restart: ask again, later
+          }
+          return response.json();
         })
         .then(function (found) {
-          if (!found) {
-            return;
+          if (!document.body.contains(box)) {
+            return; // the user has moved on meanwhile
           }
           if (found.status !== "committing") {
             window.location.reload();
