@@ -22,6 +22,7 @@ class ImportKind(models.TextChoices):
     ROSTER = "roster", _("学籍 roll (students)")
     HOUSEHOLD = "household", _("户籍 list (school-age children living here)")
     STAFF = "staff", _("Staff list (accounts and their posts)")
+    ATTENDANCE = "attendance", _("Attendance (from a school's electronic system)")
 
 
 class ImportMode(models.TextChoices):

@@ -200,7 +200,11 @@ def test_the_county_posts_anyone_in_the_county(world):
 
 
 def test_only_the_lists_of_the_role_are_offered(world):
-    assert reach.kinds_of(world[Role.SCHOOL_OFFICER]) == [ImportKind.ROSTER, ImportKind.STAFF]
+    assert reach.kinds_of(world[Role.SCHOOL_OFFICER]) == [
+        ImportKind.ROSTER,
+        ImportKind.STAFF,
+        ImportKind.ATTENDANCE,
+    ]
     assert reach.kinds_of(world[Role.TOWNSHIP_OFFICIAL]) == [
         ImportKind.HOUSEHOLD,
         ImportKind.STAFF,
@@ -223,7 +227,7 @@ def test_accounts_without_a_post_or_with_rights_beyond_one_are_not_taken_over(wo
         for name in ("system", "former", "unmasker")
     ]
 
-    roster_import, checked, _places = run(staff_csv(rows), officer)
+    _roster_import, checked, _places = run(staff_csv(rows), officer)
 
     assert [(r.row, r.field) for r in checked.refusals] == [
         (3, "username"),

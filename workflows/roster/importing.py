@@ -276,7 +276,14 @@ def _guardian_differs(guardian: Guardian, entry: Entry, checked: Checked) -> boo
 
 
 def _checker(kind: str):
-    return {ImportKind.HOUSEHOLD: household.check, ImportKind.STAFF: staff.check}.get(kind, check)
+    from ..attendance import upload  # (lazily: attendance reads the roster's machinery)
+
+    checkers = {
+        ImportKind.HOUSEHOLD: household.check,
+        ImportKind.STAFF: staff.check,
+        ImportKind.ATTENDANCE: upload.check,
+    }
+    return checkers.get(kind, check)
 
 
 def start(
@@ -326,9 +333,14 @@ def recheck(roster_import: RosterImport, places: Places, *, on_row=None) -> Chec
 
 
 def _writer(kind: str):
-    return {ImportKind.HOUSEHOLD: household.write, ImportKind.STAFF: staff.write}.get(
-        kind, _write_roll
-    )
+    from ..attendance import upload
+
+    writers = {
+        ImportKind.HOUSEHOLD: household.write,
+        ImportKind.STAFF: staff.write,
+        ImportKind.ATTENDANCE: upload.write,
+    }
+    return writers.get(kind, _write_roll)
 
 
 def commit(roster_import: RosterImport, *, by, places: Places, mode: str, progress=None) -> Checked:

@@ -6,12 +6,12 @@ from cases.selectors import roles_of
 
 from . import importing, staff
 
-# Schools their roll and their staff; townships their 户籍 list and their officials and village
+# Schools their roll, their staff and attendance; townships their 户籍 list and their village
 # cadres; the county everything.
 KINDS_OF_ROLE = {
-    Role.SCHOOL_OFFICER: {ImportKind.ROSTER, ImportKind.STAFF},
+    Role.SCHOOL_OFFICER: {ImportKind.ROSTER, ImportKind.STAFF, ImportKind.ATTENDANCE},
     Role.TOWNSHIP_OFFICIAL: {ImportKind.HOUSEHOLD, ImportKind.STAFF},
-    Role.COUNTY_SUPERVISOR: {ImportKind.ROSTER, ImportKind.HOUSEHOLD, ImportKind.STAFF},
+    Role.COUNTY_SUPERVISOR: set(ImportKind),
 }
 ROSTER_ROLES = frozenset(KINDS_OF_ROLE)
 
