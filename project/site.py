@@ -114,6 +114,12 @@ class WorkApp(Application):
             icon="how_to_reg",
             view_class=attendance.RollView,
         ),
+        Page(
+            app_name="attendance",
+            title=_("Attendance"),
+            icon="event_available",
+            view_class=attendance.AttendanceOverviewView,
+        ),
         Page(app_name="inbox", title=_("Inbox"), icon="notifications", view_class=InboxView),
         Page(
             app_name="reconcile",

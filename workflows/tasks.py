@@ -21,3 +21,10 @@ def commit_roster_import(import_id: int, user_id: int) -> None:
     from .roster import jobs
 
     jobs.run(import_id, user_id)
+
+
+@shared_task(name="workflows.tasks.remind_missing_rolls")
+def remind_missing_rolls() -> int:
+    from .attendance.reminders import remind_missing_rolls as remind
+
+    return remind()

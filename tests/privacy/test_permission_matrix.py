@@ -47,7 +47,7 @@ from workflows import services
 from workflows.models import CalendarDay, StagePolicy
 from workflows.roster import importing as roster_importing
 from workflows.roster.reach import ROSTER_ROLES
-from workflows.views.attendance import ROLL_ROLES
+from workflows.views.attendance import OVERVIEW_ROLES, ROLL_ROLES
 from workflows.views.reconcile import RECONCILE_ROLES
 from workflows.views.registers import REGISTER_ROLES
 
@@ -441,6 +441,18 @@ KNOWN: dict[str, tuple[Variant, ...]] = {
             table(
                 GET=by_role(ROLL_ROLES, OK, FORBIDDEN),
                 POST=by_role(ROLL_ROLES, Expect(302, "/work/roll/"), FORBIDDEN),
+            ),
+            objects=False,
+            methods=(GET, POST),
+        ),
+    ),
+    "work:attendance:index": (
+        Variant(
+            "",
+            page("work:attendance:index"),
+            table(
+                GET=by_role(OVERVIEW_ROLES, OK, FORBIDDEN),
+                POST=by_role(OVERVIEW_ROLES, NO_METHOD, FORBIDDEN),
             ),
             objects=False,
             methods=(GET, POST),

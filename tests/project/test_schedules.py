@@ -13,6 +13,10 @@ pytestmark = pytest.mark.django_db
 MIGRATIONS = {
     "workflows.tasks.sweep_deadlines": ("workflows.migrations.0003_sweep_schedule", 600),
     "notifications.tasks.deliver_due": ("notifications.migrations.0002_delivery_schedule", 60),
+    "workflows.tasks.remind_missing_rolls": (
+        "workflows.migrations.0005_roll_reminder_schedule",
+        900,
+    ),
 }
 
 

@@ -222,3 +222,26 @@ def test_rules_review_is_idempotent(world, term, pupil):
     with at(D(2025, 9, 29)):
         assert rules.review([pupil]) == []
     assert Proposal.objects.count() == 1
+
+
+def test_teachers_of_classes_without_todays_roll_are_reminded_once_after_the_time(world, term):
+    from workflows.attendance.reminders import remind_missing_rolls
+
+    AttendanceRule.objects.create(county=world.county, report_by=datetime.time(8, 30))
+    tuesday = D(2025, 9, 30)
+    early = datetime.datetime(2025, 9, 30, 8, 0, tzinfo=clock.TZ)
+    late = datetime.datetime(2025, 9, 30, 8, 45, tzinfo=clock.TZ)
+
+    assert remind_missing_rolls(early) == 0
+    with clock.frozen(late):
+        remind_missing_rolls(late)
+        remind_missing_rolls(late)  # a quarter of an hour later: not told twice
+    (message,) = Message.objects.filter(template_key="roll_missing")
+    assert message.recipient == world[Role.HOMEROOM_TEACHER]
+    assert message.context["due"] == "08:30"
+    # once the roll is taken, nobody is told; on a holiday, nobody either
+    take(world, tuesday, {})
+    Message.objects.all().delete()
+    assert remind_missing_rolls(late) == 0
+    holiday = datetime.datetime(2025, 10, 3, 10, tzinfo=clock.TZ)
+    assert remind_missing_rolls(holiday) == 0

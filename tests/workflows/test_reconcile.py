@@ -173,3 +173,40 @@ def test_a_child_a_new_list_no_longer_names_leaves_the_unenrolled(world, officia
     import_list(world, official, rows)
     moved.refresh_from_db()
     assert moved.delisted_at is None
+
+
+def test_students_away_for_weeks_with_no_case_are_listed(world, official, elsewhere):
+    from cases.models import Absence, Term
+
+    Term.objects.create(
+        county=world.county,
+        name="本学期",
+        starts_on=clock.today() - datetime.timedelta(days=120),
+        ends_on=clock.today() + datetime.timedelta(days=30),
+    )
+    away, back = world.student(name="离校"), world.student(name="在校")
+    theirs = elsewhere.student(name="外县")
+    teacher, now = world[Role.HOMEROOM_TEACHER], clock.now()
+    day, written = clock.today(), 0
+    while written < 12:
+        if day.weekday() < 5:
+            for student in (away, theirs):
+                Absence.objects.create(
+                    student=student,
+                    date=day,
+                    kind="unexcused",
+                    recorded_by=teacher,
+                    recorded_at=now,
+                )
+            if written < 3:
+                Absence.objects.create(
+                    student=back, date=day, kind="unexcused", recorded_by=teacher, recorded_at=now
+                )
+            written += 1
+        day -= datetime.timedelta(days=1)
+
+    page = signed_in(official).get(RECONCILE).content.decode()
+
+    assert f'data-absent="{away.pk}"' in page
+    assert f'data-absent="{back.pk}"' not in page  # three days: not weeks
+    assert f'data-absent="{theirs.pk}"' not in page  # lives in another county

@@ -52,3 +52,39 @@ def last_school_days(school: Unit, until: datetime.date, count: int) -> list[dat
     start = until - datetime.timedelta(days=max(count * 3, 21) + 60)
     days = SchoolCalendar(school, start, until).school_days()
     return days[-count:]
+
+
+def school_days_of(schools, start: datetime.date, end: datetime.date) -> dict[int, list]:
+    """{school id: its school days between two dates} for many schools in a few queries (the
+    overview pages): the terms of their counties and their days off read once."""
+    schools = list(schools)
+    counties = {}
+    for school in schools:
+        county_code = school.path.split("/")[0]
+        counties.setdefault(county_code, []).append(school)
+    by_code = {
+        unit.code: unit
+        for unit in Unit.objects.filter(kind=UnitKind.COUNTY, code__in=list(counties))
+    }
+    terms: dict[int, list[Term]] = {}
+    for term in Term.objects.filter(county__in=list(by_code.values())):
+        terms.setdefault(term.county_id, []).append(term)
+    off: dict[int, set] = {}
+    for school_id, day in SchoolDayOff.objects.filter(
+        school__in=schools, date__range=(start, end)
+    ).values_list("school_id", "date"):
+        off.setdefault(school_id, set()).add(day)
+    found = {}
+    for code, members in counties.items():
+        county = by_code.get(code)
+        working = workdays.judge_between(start, end, county)
+        county_terms = terms.get(county.pk, []) if county else []
+        days, day = [], start
+        while day <= end:
+            in_term = any(t.starts_on <= day <= t.ends_on for t in county_terms)
+            if working(day) and (in_term or not county_terms):
+                days.append(day)
+            day += datetime.timedelta(days=1)
+        for school in members:
+            found[school.pk] = [d for d in days if d not in off.get(school.pk, set())]
+    return found

@@ -1,5 +1,6 @@
 """The daily roll on a phone: a class's students, everyone present unless marked, one tap to
-send; the rules' proposals for the class, to confirm or answer."""
+send; the rules' proposals for the class, to confirm or answer. And the overview of the rolls
+for those who supervise schools."""
 
 import datetime
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from cases import clock
+from cases import clock, selectors
 from cases.access import grants_of
 from cases.models import (
     Absence,
@@ -29,10 +30,11 @@ from cases.models import (
 )
 from cases.selectors import roles_of
 
-from ..attendance import proposals, roll
+from ..attendance import overview, proposals, roll
 from ..errors import CaseError
 
 ROLL_ROLES = frozenset({Role.HOMEROOM_TEACHER, Role.SCHOOL_OFFICER})
+SHOWN = 200
 ROLL_SAVED = _("The roll of %(klass)s for %(date)s is recorded: %(absent)s absent.")
 CONFIRMED = _("The case is open.")
 REJECTED = _("Recorded: not a suspected dropout.")
@@ -179,3 +181,38 @@ class RollView(TemplateView):
             return self.render_to_response(self.get_context_data(error=text), status=409)
         messages.success(request, REJECTED)
         return redirect(f"{reverse('work:roll:index')}?class={self.klass.pk}")
+
+
+OVERVIEW_ROLES = frozenset({Role.SCHOOL_OFFICER, Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR})
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class AttendanceOverviewView(TemplateView):
+    """到校情况: per school, today's reporting and the last four weeks; the integrity flags."""
+
+    template_name = "workflows/attendance_overview.html"
+    roles = OVERVIEW_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        if not roles_of(request.user) & self.roles:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        user, today = self.request.user, clock.today()
+        units = [grant.unit for grant in grants_of(user) if grant.role in self.roles]
+        schools = overview.schools_under(units)
+        in_reach = selectors.students_in_reach(user).filter(school__in=schools)
+        return {
+            **super().get_context_data(**kwargs),
+            "today": today,
+            "weeks": overview.WEEKS,
+            "lines": overview.per_school(schools, today),
+            "unreported": overview.unreported_classes(schools, today),
+            "silent": overview.silent_classes(schools, today),
+            "absent": list(overview.absent_without_case(in_reach, today)[:SHOWN]),
+            "late": overview.late_reports(
+                selectors.cases_in_reach(user).filter(school__in=schools), today
+            ),
+            "may_open": Role.SCHOOL_OFFICER in roles_of(user),
+        }

@@ -1,6 +1,7 @@
 """四查三比对: the township's 户籍 lists against the roll. Children of compulsory-school age
 living here on no roll anywhere (适龄未入学), and students of 脱贫户 households with an open
-case; 名在人不在 needs the daily roll, which comes with attendance."""
+case; students on the roll who have been away for weeks with no case (名在人不在), from the
+daily roll."""
 
 import datetime
 
@@ -15,6 +16,8 @@ from cases import clock, selectors
 from cases.access import grants_of
 from cases.masking import mask_id_number
 from cases.models import HouseholdChild, PoorHousehold, Role, Stage, Student
+
+from ..attendance import overview
 
 # The townships keep the 户籍 lists; the county compares them all.
 RECONCILE_ROLES = frozenset({Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR})
@@ -87,5 +90,10 @@ class ReconcileView(TemplateView):
             "unenrolled": rows,
             "unenrolled_count": children.count(),
             "poor_cases": poor[:SHOWN],
+            "absent": overview.absent_without_case(
+                selectors.students_in_reach(user), clock.today()
+            )[:SHOWN],
+            "absent_days": overview.ABSENT_FOR_WEEKS,
+            "weeks": overview.WEEKS,
             "shown": SHOWN,
         }
