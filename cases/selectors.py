@@ -58,8 +58,9 @@ def cases_in_reach(user, *, roles=None) -> QuerySet[Case]:
     return _with_related(Case.objects.filter(reach))
 
 
-def students_in_reach(user) -> QuerySet[Student]:
-    return Student.objects.filter(_reach(user, _STUDENT_ANCHORS)).select_related(
+def students_in_reach(user, *, roles=None) -> QuerySet[Student]:
+    """Students the user may see; with `roles`, only those reached through these roles."""
+    return Student.objects.filter(_reach(user, _STUDENT_ANCHORS, roles)).select_related(
         "klass", "school", "residence_township", "residence_village"
     )
 

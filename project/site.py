@@ -120,6 +120,12 @@ class WorkApp(Application):
             icon="event_available",
             view_class=attendance.AttendanceOverviewView,
         ),
+        Page(
+            app_name="risk",
+            title=_("Students at risk"),
+            icon="support",
+            view_class=attendance.RiskRegisterView,
+        ),
         Page(app_name="inbox", title=_("Inbox"), icon="notifications", view_class=InboxView),
         Page(
             app_name="reconcile",
@@ -147,6 +153,11 @@ class WorkApp(Application):
         path("cases/<int:pk>/contacts/new/", case_pages.ContactView.as_view(), name="case_contact"),
         path("cases/<int:pk>/identity/", case_pages.UnmaskView.as_view(), name="case_unmask"),
         path("students/<int:pk>/open/", case_pages.OpenCaseView.as_view(), name="case_open"),
+        path(
+            "students/<int:pk>/plan/",
+            attendance.SupportPlanView.as_view(),
+            name="support_plan",
+        ),
         path("roster/<int:pk>/", roster.RosterPreviewView.as_view(), name="roster_preview"),
         path(
             "roster/<int:pk>/refused.xlsx",

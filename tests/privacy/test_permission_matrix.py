@@ -47,7 +47,7 @@ from workflows import services
 from workflows.models import CalendarDay, StagePolicy
 from workflows.roster import importing as roster_importing
 from workflows.roster.reach import ROSTER_ROLES
-from workflows.views.attendance import OVERVIEW_ROLES, ROLL_ROLES
+from workflows.views.attendance import OVERVIEW_ROLES, RISK_ROLES, ROLL_ROLES
 from workflows.views.reconcile import RECONCILE_ROLES
 from workflows.views.registers import REGISTER_ROLES
 
@@ -554,6 +554,31 @@ KNOWN: dict[str, tuple[Variant, ...]] = {
             body=lambda side, persona, method: (
                 {"whereabouts": "在家"} if method == POST_VALID else {"reasons": "no-such-reason"}
             ),
+        ),
+    ),
+    # 一人一案: written by the student's homeroom teacher and the school's officer; the others
+    # who see the student are refused, a student out of reach is not found.
+    "work:support_plan": (
+        Variant(
+            "",
+            lambda side, persona: reverse("work:support_plan", args=[side.free_student.pk]),
+            table(
+                GET=by_role({HT, SO}, OK, FORBIDDEN),
+                POST=by_role({HT, SO}, INVALID, FORBIDDEN),
+            ),
+            methods=(GET, POST),
+        ),
+    ),
+    "work:risk:index": (
+        Variant(
+            "",
+            page("work:risk:index"),
+            table(
+                GET=by_role(RISK_ROLES, OK, FORBIDDEN),
+                POST=by_role(RISK_ROLES, NO_METHOD, FORBIDDEN),
+            ),
+            objects=False,
+            methods=(GET, POST),
         ),
     ),
 }

@@ -4,6 +4,7 @@ for those who supervise schools."""
 
 import datetime
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
 from cases import clock, selectors
 from cases.access import grants_of
@@ -25,13 +26,17 @@ from cases.models import (
     Role,
     RollCall,
     Student,
+    Subsidy,
+    SupportPlan,
     Unit,
     UnitKind,
 )
 from cases.selectors import roles_of
+from cases.staff import name_of
 
-from ..attendance import overview, proposals, roll
+from ..attendance import overview, plans, proposals, risk, roll
 from ..errors import CaseError
+from ..forms import date_input
 
 ROLL_ROLES = frozenset({Role.HOMEROOM_TEACHER, Role.SCHOOL_OFFICER})
 SHOWN = 200
@@ -183,20 +188,26 @@ class RollView(TemplateView):
         return redirect(f"{reverse('work:roll:index')}?class={self.klass.pk}")
 
 
-OVERVIEW_ROLES = frozenset({Role.SCHOOL_OFFICER, Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR})
+class ForRoles:
+    """A page for the roles in `roles`: anyone else is refused (403) before anything else."""
 
-
-@method_decorator([login_required, never_cache], name="dispatch")
-class AttendanceOverviewView(TemplateView):
-    """到校情况: per school, today's reporting and the last four weeks; the integrity flags."""
-
-    template_name = "workflows/attendance_overview.html"
-    roles = OVERVIEW_ROLES
+    roles: frozenset = frozenset()
 
     def dispatch(self, request, *args, **kwargs):
         if not roles_of(request.user) & self.roles:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+OVERVIEW_ROLES = frozenset({Role.SCHOOL_OFFICER, Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR})
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class AttendanceOverviewView(ForRoles, TemplateView):
+    """到校情况: per school, today's reporting and the last four weeks; the integrity flags."""
+
+    template_name = "workflows/attendance_overview.html"
+    roles = OVERVIEW_ROLES
 
     def get_context_data(self, **kwargs):
         user, today = self.request.user, clock.today()
@@ -216,3 +227,105 @@ class AttendanceOverviewView(TemplateView):
             ),
             "may_open": Role.SCHOOL_OFFICER in roles_of(user),
         }
+
+
+RISK_ROLES = frozenset(
+    {
+        Role.HOMEROOM_TEACHER,
+        Role.SCHOOL_OFFICER,
+        Role.DISTRICT_SUPERVISOR,
+        Role.COUNTY_SUPERVISOR,
+    }
+)
+PLAN_SAVED = _("The support plan is saved.")
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class RiskRegisterView(ForRoles, TemplateView):
+    """易辍学生: the students at risk in reach, each with the reasons and their plan's review."""
+
+    template_name = "workflows/risk_register.html"
+    roles = RISK_ROLES
+
+    def get_context_data(self, **kwargs):
+        user, today = self.request.user, clock.today()
+        every = self.request.GET.get("levels") == "all"
+        levels = (risk.Level.HIGH, risk.Level.MEDIUM, risk.Level.LOW) if every else None
+        students = selectors.students_in_reach(user, roles=self.roles)
+        rows = risk.register(students, today, **({"levels": levels} if levels else {}))
+        return {
+            **super().get_context_data(**kwargs),
+            "rows": rows[:SHOWN],
+            "total": len(rows),
+            "shown": SHOWN,
+            "every": every,
+            "due": sum(1 for row in rows if row.review_due),
+            "may_plan": bool(roles_of(user) & ROLL_ROLES),
+        }
+
+
+class SupportPlanForm(forms.Form):
+    measures = forms.CharField(
+        label=_("Measures"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+    responsible = forms.CharField(label=_("Responsible people"), max_length=200)
+    mentor = forms.ModelChoiceField(
+        label=_("Mentor (一帮一)"), queryset=None, required=False, empty_label="—"
+    )
+    subsidies = forms.MultipleChoiceField(
+        label=_("Subsidies"),
+        choices=Subsidy.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    reviewed_on = forms.DateField(label=_("Reviewed on"), widget=date_input())
+
+    def __init__(self, *args, student, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mentor"].queryset = plans.mentors_for(student)
+        self.fields["mentor"].label_from_instance = name_of
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class SupportPlanView(FormView):
+    """一人一案 of one student: for their homeroom teacher and the school's dropout officer."""
+
+    template_name = "workflows/support_plan.html"
+    form_class = SupportPlanForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.student = get_object_or_404(selectors.students_in_reach(request.user), pk=kwargs["pk"])
+        if not plans.may_plan(request.user, self.student):
+            raise PermissionDenied
+        self.plan = SupportPlan.objects.filter(student=self.student).first()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "student": self.student}
+
+    def get_initial(self):
+        if self.plan is None:
+            return {"reviewed_on": clock.today()}
+        return {
+            "measures": self.plan.measures,
+            "responsible": self.plan.responsible,
+            "mentor": self.plan.mentor_id,
+            "subsidies": self.plan.subsidies,
+            "reviewed_on": clock.today(),
+        }
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "student": self.student, "plan": self.plan}
+
+    def form_valid(self, form):
+        try:
+            plans.plan_save(student=self.student, by=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.form_invalid(form)
+        messages.success(self.request, PLAN_SAVED)
+        return redirect("work:risk:index")
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)

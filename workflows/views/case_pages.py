@@ -14,10 +14,21 @@ from cases import audit, selectors
 from cases.access import may_open_case_for, may_take
 from cases.ladder import FORWARD_STEPS, RECORD_CONTACT
 from cases.masking import mask_id_number, mask_phone, mask_student_no
-from cases.models import AccessAction, Case, DropoutReason, RiskFlag, Step
+from cases.models import (
+    AccessAction,
+    Case,
+    DropoutReason,
+    ProposalStatus,
+    RiskFlag,
+    Step,
+    Subsidy,
+    SupportPlan,
+)
+from cases.staff import name_of
 from cases.steps import may_record_contact, step_options
 
 from .. import errors, registry
+from ..attendance.plans import may_plan
 from ..consequences import consequence_of
 from ..errors import CaseConflict, CaseError, Outcome
 from ..forms import ContactForm, OpenCaseForm, UnmaskForm
@@ -73,7 +84,23 @@ class CaseDetailView(TemplateView):
             "days_left": days_left(case),
             "deadline_text": deadline_text(case),
             "overdue": case.is_open and case.deadline is not None and days_left(case) < 0,
+            **support_of(case, self.request.user),
         }
+
+
+def support_of(case, user) -> dict:
+    """The student's plan (一人一案) for the case page, and whether the absences behind the
+    case were excused since it opened."""
+    plan = SupportPlan.objects.filter(student=case.student).select_related("mentor").first()
+    return {
+        "plan": plan,
+        "plan_mentor": name_of(plan.mentor) if plan and plan.mentor else "",
+        "plan_subsidies": [Subsidy(code).label for code in plan.subsidies] if plan else [],
+        "may_plan": may_plan(user, case.student),
+        "excused_after_case": case.proposals.filter(
+            status=ProposalStatus.EXCUSED_AFTER_CASE
+        ).exists(),
+    }
 
 
 def refusal(view, form, error: CaseError):
