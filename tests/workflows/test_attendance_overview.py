@@ -115,3 +115,15 @@ def test_the_page_for_supervisors_only_and_its_cost_does_not_grow(world, county,
         klass = factories.ClassFactory(parent=factories.GradeFactory(parent=school))
         factories.StudentFactory(klass=klass)
     assert count() == before
+
+
+def test_day_by_day_the_classes_reported_and_the_unexcused_rate(world, county):
+    lines = overview.per_school([world.school], TODAY)
+
+    days = overview.per_day(lines, [world.school], TODAY)
+
+    assert [row.day for row in days] == sorted(SCHOOL_DAYS, reverse=True)
+    by_day = {row.day: row for row in days}
+    assert (by_day[TODAY].reported, by_day[TODAY].classes) == (1, 2)  # class B is silent
+    assert (by_day[D(2025, 10, 13)].unexcused, by_day[D(2025, 10, 13)].students) == (2, 2)
+    assert by_day[D(2025, 9, 28)].unexcused == 0

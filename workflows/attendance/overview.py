@@ -216,3 +216,55 @@ def late_reports(cases, today: datetime.date) -> list[LateReport]:
         if late > LATE_AFTER:
             found.append(LateReport(case, run[0], late))
     return found
+
+
+@dataclasses.dataclass
+class DayLine:
+    day: datetime.date
+    classes: int  # classes of the schools with a school day then
+    reported: int
+    students: int
+    unexcused: int
+
+    @property
+    def reported_percent(self) -> float | None:
+        return self.reported / self.classes * 100 if self.classes else None
+
+    @property
+    def unexcused_percent(self) -> float | None:
+        return self.unexcused / self.students * 100 if self.students else None
+
+
+def per_day(lines: list[SchoolLine], schools, today: datetime.date) -> list[DayLine]:
+    """The schools together, one row per school day of the last four weeks, newest first:
+    the share of classes that reported and the unexcused-absence rate of the day."""
+    start, end = window(today)
+    days = school_days_of(schools, start, end)
+    by_school = {line.school.pk: line for line in lines}
+    reported = dict(
+        RollCall.objects.filter(klass__parent__parent__in=schools, date__range=(start, end))
+        .values("date")
+        .annotate(n=Count("pk"))
+        .values_list("date", "n")
+    )
+    unexcused = dict(
+        Absence.objects.filter(
+            student__school__in=schools,
+            date__range=(start, end),
+            kind=AbsenceKind.UNEXCUSED,
+            part_of_day=False,
+        )
+        .values("date")
+        .annotate(n=Count("pk"))
+        .values_list("date", "n")
+    )
+    found = {}
+    for school_id, school_days in days.items():
+        line = by_school[school_id]
+        for day in school_days:
+            row = found.setdefault(day, DayLine(day, 0, reported.get(day, 0), 0, 0))
+            row.classes += line.classes
+            row.students += line.students
+    for day, row in found.items():
+        row.unexcused = unexcused.get(day, 0)
+    return sorted(found.values(), key=lambda row: row.day, reverse=True)

@@ -214,11 +214,13 @@ class AttendanceOverviewView(ForRoles, TemplateView):
         units = [grant.unit for grant in grants_of(user) if grant.role in self.roles]
         schools = overview.schools_under(units)
         in_reach = selectors.students_in_reach(user).filter(school__in=schools)
+        lines = overview.per_school(schools, today)
         return {
             **super().get_context_data(**kwargs),
             "today": today,
             "weeks": overview.WEEKS,
-            "lines": overview.per_school(schools, today),
+            "lines": lines,
+            "days": overview.per_day(lines, schools, today),
             "unreported": overview.unreported_classes(schools, today),
             "silent": overview.silent_classes(schools, today),
             "absent": list(overview.absent_without_case(in_reach, today)[:SHOWN]),
