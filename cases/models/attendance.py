@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..validators import free_text
 from .roster import Student
 from .units import Unit, UnitKind
 
@@ -125,8 +126,10 @@ class Absence(models.Model):
     date = models.DateField(_("date"))
     kind = models.CharField(_("reason"), max_length=12, choices=AbsenceKind.choices)
     part_of_day = models.BooleanField(_("part of the day only"), default=False)
-    contacted = models.CharField(_("who was contacted"), max_length=100, blank=True)
-    note = models.CharField(_("note"), max_length=200, blank=True)
+    contacted = models.CharField(
+        _("who was contacted"), max_length=100, blank=True, validators=free_text(100)
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True, validators=free_text(200))
     source = models.CharField(
         _("source"), max_length=8, choices=AttendanceSource.choices, default=AttendanceSource.ROLL
     )
@@ -276,8 +279,10 @@ class SupportPlan(models.Model):
     student = models.OneToOneField(
         Student, verbose_name=_("student"), on_delete=models.PROTECT, related_name="support_plan"
     )
-    measures = models.TextField(_("measures"), max_length=2000)
-    responsible = models.CharField(_("responsible people"), max_length=200)
+    measures = models.TextField(_("measures"), max_length=2000, validators=free_text(2000))
+    responsible = models.CharField(
+        _("responsible people"), max_length=200, validators=free_text(200)
+    )
     mentor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("mentor (一帮一)"),

@@ -149,8 +149,12 @@ def test_confirming_opens_the_case_and_a_later_excuse_suggests_dismissal(world, 
     # absent on: no new proposal while the case is open
     take(world, D(2025, 9, 30), absent(pupil))
     assert Proposal.objects.count() == 1
-    # the absences are excused after all: the case is flagged, not closed
+    # one day excused: still three unexcused days since, nothing to flag
     take(world, D(2025, 9, 26), absent(pupil, kind=AbsenceKind.PERSONAL))
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.CONFIRMED
+    # two excused: the rule is no longer met; the case is flagged, not closed
+    take(world, D(2025, 9, 28), absent(pupil, kind=AbsenceKind.PERSONAL))
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.EXCUSED_AFTER_CASE
     case.refresh_from_db()

@@ -13,6 +13,7 @@ from cases.models import (
     Absence,
     AbsenceKind,
     Case,
+    Proposal,
     Role,
     RollCall,
     StaffRole,
@@ -189,6 +190,13 @@ def late_reports(cases, today: datetime.date) -> list[LateReport]:
     opened = list(cases.filter(opened_at__date__gte=start).select_related("school", "student"))
     if not opened:
         return []
+    # A case opened from a proposal is late from the day the rules proposed it, not before.
+    proposed = {
+        case_id: at.astimezone(clock.TZ).date()
+        for case_id, at in Proposal.objects.filter(case__in=opened).values_list(
+            "case_id", "proposed_at"
+        )
+    }
     earliest = start - datetime.timedelta(weeks=WEEKS)
     days = school_days_of({c.school for c in opened}, earliest, today)
     marks: dict[int, set] = {}
@@ -212,7 +220,8 @@ def late_reports(cases, today: datetime.date) -> list[LateReport]:
                 break
         if not run:
             continue
-        late = len([d for d in school_days if run[0] < d <= opened_on])
+        since = max(run[0], proposed.get(case.pk, run[0]))
+        late = len([d for d in school_days if since < d <= opened_on])
         if late > LATE_AFTER:
             found.append(LateReport(case, run[0], late))
     return found

@@ -51,6 +51,8 @@ def plan_save(
         raise PermissionDenied(MAY_NOT)
     if mentor is not None and not mentors_for(student).filter(pk=mentor.pk).exists():
         raise ValidationError({"mentor": MENTOR_ELSEWHERE})
+    # The student locked: two people saving the first plan at once queue up.
+    Student.objects.select_for_update(of=("self",)).filter(pk=student.pk).first()
     reviewed_on = reviewed_on or clock.today()
     if reviewed_on > clock.today():
         raise ValidationError({"reviewed_on": REVIEW_FUTURE})

@@ -39,11 +39,12 @@ def proposal_confirm(*, proposal: Proposal, by):
         last_seen_on=proposal.first_absent_on,
         note=str(OPENED_NOTE % {"rule": proposal.get_rule_display(), "days": days}),
     )
-    proposal.status = ProposalStatus.CONFIRMED
-    proposal.case = case
-    proposal.decided_by, proposal.decided_at = by, clock.now()
-    proposal._history_user = by
-    proposal.save()
+    proposal.refresh_from_db()  # the opening answers the student's waiting proposals
+    if proposal.case_id != case.pk:
+        proposal.status, proposal.case = ProposalStatus.CONFIRMED, case
+        proposal.decided_by, proposal.decided_at = by, clock.now()
+        proposal._history_user = by
+        proposal.save()
     return case
 
 

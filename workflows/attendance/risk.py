@@ -5,7 +5,8 @@ for their monthly review."""
 import dataclasses
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Case as SqlCase
+from django.db.models import Count, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -68,7 +69,38 @@ def annotated(students, today: datetime.date):
         ),
         open_cases=Count("cases", filter=~Q(cases__stage=Stage.CLOSED), distinct=True),
         past_cases=Count("cases", filter=Q(cases__stage=Stage.CLOSED), distinct=True),
+        flags=_flag_count(),
     )
+
+
+# The roster's flags as conditions on a student (Student.risk_flags says the same in Python).
+FLAG_CONDITIONS = (
+    Q(left_behind=True),
+    Q(migrant=True),
+    ~Q(disability=""),
+    ~Q(poor_household=""),
+    Q(struggling_learner=True),
+)
+
+
+def _flag_count():
+    total = Value(0)
+    for condition in FLAG_CONDITIONS:
+        total = total + SqlCase(When(condition, then=Value(1)), default=Value(0))
+    return total
+
+
+def _may_qualify(levels) -> Q:
+    """The students who can reach one of `levels` (risk_of decides), so that the register
+    reads a few rows, not the whole county."""
+    medium = (
+        Q(unexcused__gte=UNEXCUSED_CONCERN)
+        | Q(partial__gte=PARTIAL_CONCERN)
+        | Q(open_cases__gt=0)
+        | Q(past_cases__gt=0)
+        | Q(flags__gte=2)
+    )
+    return medium | Q(flags__gte=1) if Level.LOW in levels else medium
 
 
 def risk_of(student, today: datetime.date) -> Risk:
@@ -99,7 +131,7 @@ def register(students, today: datetime.date, *, levels=(Level.HIGH, Level.MEDIUM
     """The register's rows: students with a reason at the given levels, highest first."""
     order = {Level.HIGH: 0, Level.MEDIUM: 1, Level.LOW: 2}
     rows = []
-    for student in annotated(students, today):
+    for student in annotated(students, today).filter(_may_qualify(levels)):
         risk = risk_of(student, today)
         if risk.reasons and risk.level in levels:
             rows.append(risk)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import clock, crypto
 from cases.models import Absence, AbsenceKind, AttendanceSource, Student
+from cases.validators import free_text
 
 from ..roster import cells, listing
 from ..roster.checking import Refusal
@@ -99,6 +100,12 @@ def _check_row(number, row, columns, today):
         refusals.append(Refusal(number, "status", str(STATUS_UNKNOWN % {"statuses": statuses})))
     if "date" in values and values["date"] > today:
         refusals.append(Refusal(number, "date", str(FUTURE)))
+    for field, limit in (("note", 200), ("contacted", 100)):
+        try:
+            for validator in free_text(limit):
+                validator(cells.text(cell(field)))
+        except ValidationError as error:
+            refusals.append(Refusal(number, field, " ".join(error.messages)))
     if refusals:
         return None, refusals
     kind, part = status
@@ -108,8 +115,8 @@ def _check_row(number, row, columns, today):
         date=values["date"],
         kind=kind,
         part_of_day=part,
-        note=cells.text(cell("note"))[:200],
-        contacted=cells.text(cell("contacted"))[:100],
+        note=cells.text(cell("note")),
+        contacted=cells.text(cell("contacted")),
     )
     return line, []
 

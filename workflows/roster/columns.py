@@ -64,6 +64,11 @@ LABELS = {
     "role": _("Post"),
     "unit": _("Unit"),
     "mobile": _("Mobile number"),
+    # An attendance file's own columns (attendance/upload.py)
+    "date": _("Date"),
+    "status": _("Attendance"),
+    "note": _("Reason"),
+    "contacted": _("Who was contacted"),
 }
 HEADER_SEARCH_ROWS = 15  # title rows, notes and blank rows above the header
 MISSING_COLUMNS = _(

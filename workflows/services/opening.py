@@ -8,7 +8,16 @@ from django.db import IntegrityError, transaction
 
 from cases import access, clock, grants
 from cases.ladder import RULES
-from cases.models import Case, DismissalReason, Settlement, Stage, Step, Student, UnitKind
+from cases.models import (
+    Case,
+    DismissalReason,
+    ProposalStatus,
+    Settlement,
+    Stage,
+    Step,
+    Student,
+    UnitKind,
+)
 from notifications.services import notify
 
 from .. import errors, messages, routing
@@ -74,6 +83,12 @@ def case_open(
     tell_new_owner(case, event, previous_owner=None)
     # A student left off a new roll and now suspected of dropping out: settled by this case.
     departures.settle_open([student.pk], by=by, settlement=Settlement.CASE_OPENED)
+    # A proposal of the attendance rules still waiting: answered by this case.
+    for proposal in student.proposals.filter(status=ProposalStatus.OPEN):
+        proposal.status, proposal.case = ProposalStatus.CONFIRMED, case
+        proposal.decided_by, proposal.decided_at = by, now
+        proposal._history_user = by
+        proposal.save()
     return case
 
 

@@ -101,11 +101,13 @@ class RollView(TemplateView):
                 )
             }
         typed = kwargs.get("typed") or {}
+        roll_call = RollCall.objects.filter(klass=self.klass, date=day).first()
         context.update(
             days=days,
             day=day,
             rows=[(s, typed.get(s.pk) or marks.get(s.pk)) for s in students],
-            roll_call=RollCall.objects.filter(klass=self.klass, date=day).first(),
+            roll_call=roll_call,
+            version=roll.version_of(roll_call),
             choices=MARK_CHOICES,
             proposals=Proposal.objects.filter(
                 student__klass=self.klass, status=ProposalStatus.OPEN
@@ -117,15 +119,22 @@ class RollView(TemplateView):
         return {**super().get_context_data(**kwargs), **context}
 
     def post(self, request, *args, **kwargs):
-        if self.klass is None:
-            raise Http404
+        posted = request.POST.get("class", "")
+        if self.klass is None or (posted and posted != str(self.klass.pk)):
+            raise Http404  # never fall back to another class: its marks are not in the form
         if "proposal" in request.POST:
             return self.answer(request)
         marks = self.marks(request.POST)
         school = self.klass.parent.parent
         try:
             day = self.posted_day(roll.days_open(school, clock.today()))
-            taken = roll.roll_take(klass=self.klass, date=day, by=request.user, marks=marks)
+            taken = roll.roll_take(
+                klass=self.klass,
+                date=day,
+                by=request.user,
+                marks=marks,
+                version=request.POST.get("version"),
+            )
         except ValidationError as error:
             return self.refuse(" ".join(error.messages), marks)
         messages.success(

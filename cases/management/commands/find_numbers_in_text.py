@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from cases.models import AccessLog, Case, CaseEvent, Contact
+from cases.models import Absence, AccessLog, Case, CaseEvent, Contact, SupportPlan
 from cases.validators import refuse_numbers_in_text
 
 FIELDS = {
@@ -18,6 +18,10 @@ FIELDS = {
     Contact: ("place", "other_participants", "result", "next_step"),
     Contact.history.model: ("place", "other_participants", "result", "next_step"),
     AccessLog: ("reason",),
+    Absence: ("contacted", "note"),
+    Absence.history.model: ("contacted", "note"),
+    SupportPlan: ("measures", "responsible"),
+    SupportPlan.history.model: ("measures", "responsible"),
 }
 
 
