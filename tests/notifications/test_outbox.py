@@ -266,10 +266,18 @@ def test_every_template_renders_from_its_keys_only():
         "url": "/work/cases/15/",
         "days_overdue": 3,
         "owner_name": "王老师",
+        # the daily roll's messages name the class, never a child
+        "class_name": "八年级(1)班",
+        "rule": "无正当理由连续缺勤",
+        "date": "12-01",
+        "due": "09:00",
     }
     for key, template in messages.TEMPLATES.items():
         context = {name: sample[name] for name in template.keys}
+        if "case_label" not in template.keys:
+            context["url"] = "/work/roll/?class=7"
         rendered = messages.render(key, context)
-        assert "15号案件" in rendered.title + rendered.body, key
-        assert rendered.absolute_url.endswith("/work/cases/15/"), key
+        subject = "15号案件" if "case_label" in template.keys else "八年级(1)班"
+        assert subject in rendered.title + rendered.body, key
+        assert rendered.absolute_url.endswith(context["url"]), key
         assert all(param for param in rendered.sms_params), key
