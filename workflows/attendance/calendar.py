@@ -38,12 +38,13 @@ class SchoolCalendar:
         return self.in_term(day) is not None or not self.any_terms
 
     def school_days(self) -> list[datetime.date]:
-        day, found = self.start, []
-        while day <= self.end:
-            if self.is_school_day(day):
-                found.append(day)
-            day += datetime.timedelta(days=1)
-        return found
+        if not hasattr(self, "_days"):
+            day, self._days = self.start, []
+            while day <= self.end:
+                if self.is_school_day(day):
+                    self._days.append(day)
+                day += datetime.timedelta(days=1)
+        return list(self._days)
 
 
 def last_school_days(school: Unit, until: datetime.date, count: int) -> list[datetime.date]:

@@ -21,6 +21,7 @@ from cases.models import (
     Unit,
 )
 
+from ..roster import copying
 from . import rules
 from .calendar import SchoolCalendar, last_school_days
 
@@ -122,9 +123,10 @@ def roll_take(
 
 
 def _write(students, date, marks: dict[int, Mark], *, by, source: str) -> list[Student]:
-    """Upsert the day's absences of `students`; the students whose day changed."""
+    """Upsert the day's absences of `students`; the students whose day changed. Changed rows
+    are saved one by one, new ones together (by COPY on PostgreSQL), each with its history."""
     existing = {a.student_id: a for a in Absence.objects.filter(student__in=students, date=date)}
-    now, changed = clock.now(), []
+    now, changed, fresh = clock.now(), [], []
     for student in students:
         mark = marks.get(student.pk)
         absence = existing.get(student.pk)
@@ -144,12 +146,15 @@ def _write(students, date, marks: dict[int, Mark], *, by, source: str) -> list[S
             if mark.kind == AbsenceKind.PRESENT:
                 continue  # present, and never marked otherwise: nothing to record
             absence = Absence(student=student, date=date)
+            fresh.append(absence)
         for field, value in values.items():
             setattr(absence, field, value)
         absence.source, absence.recorded_by, absence.recorded_at = source, by, now
-        absence._history_user = by
-        absence.save()
+        if absence.pk:
+            absence._history_user = by
+            absence.save()
         changed.append(student)
+    copying.create_with_history(fresh, Absence, by=by, reason=None)
     return changed
 
 
@@ -233,10 +238,14 @@ def _covered(rows: list[Row], *, by) -> None:
             key = (row.student.klass_id, row.date)
             absent[key] = absent.get(key, 0) + 1
     now = clock.now()
-    for klass_id, day in sorted(pairs - taken):
-        roll = RollCall(
-            klass_id=klass_id, date=day, taken_by=by, taken_at=now,
+    rolls = [
+        RollCall(
+            klass_id=klass_id,
+            date=day,
+            taken_by=by,
+            taken_at=now,
             absent=absent.get((klass_id, day), 0),
-        )  # fmt: skip
-        roll._history_user = by
-        roll.save()
+        )
+        for klass_id, day in sorted(pairs - taken)
+    ]
+    copying.create_with_history(rolls, RollCall, by=by, reason=None)

@@ -21,6 +21,7 @@ from cases.models import (
     Absence,
     AbsenceKind,
     AttendanceRule,
+    Case,
     Proposal,
     ProposalRule,
     ProposalStatus,
@@ -63,12 +64,48 @@ def _lookback(rule: AttendanceRule) -> int:
     return max(rule.consecutive_days, rule.term_start_days, rule.partial_window) * 2
 
 
-def findings(student: Student, rule: AttendanceRule, today: datetime.date, calendar=None):
+@dataclasses.dataclass
+class Facts:
+    """What the rules read of a group of students, each kind in one query: their absences (from
+    `since`), their classes' rolls, their proposals, and who has an open case."""
+
+    absences: dict  # student id -> {date: Absence}
+    rolls: dict  # class id -> {date}
+    proposals: dict  # student id -> [Proposal]
+    open_cases: set
+
+    @classmethod
+    def of(cls, students, since: datetime.date) -> "Facts":
+        ids = [student.pk for student in students]
+        proposals: dict[int, list] = {pk: [] for pk in ids}
+        for proposal in Proposal.objects.filter(student_id__in=ids).select_related("case"):
+            proposals[proposal.student_id].append(proposal)
+        waiting = [
+            p.first_absent_on
+            for found in proposals.values()
+            for p in found
+            if p.status in (ProposalStatus.OPEN, ProposalStatus.CONFIRMED)
+        ]
+        since = min([since, *waiting])
+        absences: dict[int, dict] = {pk: {} for pk in ids}
+        for absence in Absence.objects.filter(student_id__in=ids, date__gte=since):
+            absences[absence.student_id][absence.date] = absence
+        rolls: dict[int, set] = {}
+        for klass_id, day in RollCall.objects.filter(
+            klass_id__in={student.klass_id for student in students}, date__gte=since
+        ).values_list("klass_id", "date"):
+            rolls.setdefault(klass_id, set()).add(day)
+        open_cases = set(
+            Case.objects.filter(student_id__in=ids)
+            .exclude(stage=Stage.CLOSED)
+            .values_list("student_id", flat=True)
+        )
+        return cls(absences, rolls, proposals, open_cases)
+
+
+def findings(student: Student, rule: AttendanceRule, today: datetime.date, calendar, facts):
     """What the rules find in the student's recent school days, the strongest first."""
     window = _lookback(rule)
-    if calendar is None:
-        start = today - datetime.timedelta(days=window * 2 + 60)
-        calendar = SchoolCalendar(student.school, start, today)
     every = [day for day in calendar.school_days() if day <= today]
     days = every[-window:]
     term = calendar.in_term(days[-1]) if days else None
@@ -79,19 +116,13 @@ def findings(student: Student, rule: AttendanceRule, today: datetime.date, calen
             term_first = next((day for day in every if day >= term.starts_on), None)
     if not days:
         return []
-    marks = {
-        absence.date: absence
-        for absence in Absence.objects.filter(student=student, date__range=(days[0], today))
-    }
-    rolls = set(
-        RollCall.objects.filter(
-            klass_id=student.klass_id, date__range=(days[0], today)
-        ).values_list("date", flat=True)
-    )
+    marks = facts.absences[student.pk]
+    rolls = facts.rolls.get(student.klass_id, set())
     judged = {
         datetime.date.fromisoformat(day)
-        for days_of in student.proposals.filter(status__in=ANSWERED).values_list("days", flat=True)
-        for day in days_of
+        for proposal in facts.proposals[student.pk]
+        if proposal.status in ANSWERED
+        for day in proposal.days
     }
     reported = {day for day in days if day in rolls or day in marks}
     return _judge(days, reported, marks, rule, term_first, judged)
@@ -153,35 +184,46 @@ def _still_meets(proposal: Proposal, marks, rule: AttendanceRule) -> bool:
 @transaction.atomic
 def review(students, *, today: datetime.date | None = None) -> list[Proposal]:
     """Look at each student's days again: propose, withdraw, or flag an opened case whose
-    absences were excused. Each student is locked first, so that a roll and an upload about
-    the same child queue up. Returns the new proposals."""
+    absences were excused. The students are locked first (in one order), so that a roll and an
+    upload about the same child queue up; what the rules read is read once for all of them.
+    Returns the new proposals."""
     today = today or clock.today()
-    new = []
-    rules: dict[int, AttendanceRule] = {}
+    students = list(students)
+    if not students:
+        return []
+    list(
+        Student.objects.select_for_update(of=("self",))
+        .filter(pk__in=[student.pk for student in students])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    rules: dict[int, AttendanceRule] = {}  # by school
     calendars: dict[int, SchoolCalendar] = {}
     for student in students:
-        Student.objects.select_for_update(of=("self",)).filter(pk=student.pk).first()
+        if student.school_id in rules:
+            continue
         county = student.school.ancestor(UnitKind.COUNTY)
-        rule = rules.get(county.pk) or rules.setdefault(county.pk, rule_of(county))
-        calendar = calendars.get(student.school_id)
-        if calendar is None:
-            start = today - datetime.timedelta(days=_lookback(rule) * 2 + 60)
-            calendar = calendars.setdefault(
-                student.school_id, SchoolCalendar(student.school, start, today)
-            )
-        _settle_earlier(student, rule)
-        proposal = _propose(student, rule, today, calendar)
+        rule = next((r for r in rules.values() if r.county_id == county.pk), None)
+        rules[student.school_id] = rule or rule_of(county)
+        start = today - datetime.timedelta(days=_lookback(rules[student.school_id]) * 2 + 60)
+        calendars[student.school_id] = SchoolCalendar(student.school, start, today)
+    facts = Facts.of(students, min(calendar.start for calendar in calendars.values()))
+    new = []
+    for student in students:
+        rule, calendar = rules[student.school_id], calendars[student.school_id]
+        _settle_earlier(student, rule, facts)
+        proposal = _propose(student, rule, today, calendar, facts)
         if proposal is not None:
             new.append(proposal)
     return new
 
 
-def _settle_earlier(student: Student, rule: AttendanceRule) -> None:
+def _settle_earlier(student: Student, rule: AttendanceRule, facts: Facts) -> None:
     """Proposals (waiting, or confirmed into a case) whose days have been excused since."""
-    for proposal in student.proposals.filter(
-        status__in=(ProposalStatus.OPEN, ProposalStatus.CONFIRMED)
-    ).select_related("case"):
-        marks = {a.date: a for a in student.absences.filter(date__gte=proposal.first_absent_on)}
+    marks = facts.absences[student.pk]
+    for proposal in facts.proposals[student.pk]:
+        if proposal.status not in (ProposalStatus.OPEN, ProposalStatus.CONFIRMED):
+            continue
         if _still_meets(proposal, marks, rule):
             continue
         if proposal.status == ProposalStatus.OPEN:
@@ -194,33 +236,42 @@ def _settle_earlier(student: Student, rule: AttendanceRule) -> None:
         proposal.save()
 
 
-def _propose(student, rule, today, calendar) -> Proposal | None:
-    found = findings(student, rule, today, calendar)
-    if not found:
-        return None
-    if student.cases.exclude(stage=Stage.CLOSED).exists():
-        return None  # the case is the place for it now
-    if student.proposals.filter(status=ProposalStatus.OPEN).exists():
+def _propose(student, rule, today, calendar, facts: Facts) -> Proposal | None:
+    found = findings(student, rule, today, calendar, facts)
+    if not found or student.pk in facts.open_cases:
+        return None  # nothing; or the case is the place for it now
+    earlier = facts.proposals[student.pk]
+    if any(proposal.status == ProposalStatus.OPEN for proposal in earlier):
         return None  # waiting already
     finding = found[0]
     first = finding.days[0]
-    for earlier in student.proposals.filter(first_absent_on=first, rule=finding.rule):
-        if earlier.status == ProposalStatus.WITHDRAWN:
+    for proposal in earlier:
+        if (proposal.first_absent_on, proposal.rule) != (first, finding.rule):
             continue
-        grown = len(finding.days) - len(earlier.days)
-        if earlier.status != ProposalStatus.REJECTED or grown < threshold(rule, finding.rule):
+        if proposal.status == ProposalStatus.WITHDRAWN:
+            continue
+        grown = len(finding.days) - len(proposal.days)
+        if proposal.status != ProposalStatus.REJECTED or grown < threshold(rule, finding.rule):
             return None  # answered already, and the run has not grown by the rule's length
-    version = rule.history.values_list("history_id", flat=True).first() if rule.pk else None
     proposal = Proposal.objects.create(
         student=student,
         rule=finding.rule,
-        rule_version=version,
+        rule_version=_version(rule),
         days=[day.isoformat() for day in finding.days],
         first_absent_on=first,
         proposed_at=clock.now(),
     )
+    earlier.append(proposal)
     _tell_teacher(proposal)
     return proposal
+
+
+def _version(rule: AttendanceRule) -> int | None:
+    if not rule.pk:
+        return None
+    if not hasattr(rule, "_version"):
+        rule._version = rule.history.values_list("history_id", flat=True).first()
+    return rule._version
 
 
 def _tell_teacher(proposal: Proposal) -> None:

@@ -10,7 +10,7 @@ from cases import clock
 ADDED = "+"  # simple-history's history_type of a created row
 
 
-def create_with_history(objs: list, model, *, by, reason: str) -> list:
+def create_with_history(objs: list, model, *, by, reason: str | None) -> list:
     """Save `objs` (new, unsaved) with a history row each naming `by` and `reason`; the objects
     come back with their ids."""
     if connection.vendor != "postgresql" or not objs:
