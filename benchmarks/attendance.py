@@ -29,16 +29,13 @@ Printed, with the clock frozen on the day after the term's last school day:
 - rules: `rules.review(students, today=...)` over every student of the county; seconds, and
   milliseconds per 1,000 students.
 
-Through our service the ingest runs at about 100 to 250 rows per second on this machine (nearly
-every row's student reviewed at 100,000 students; each student once a batch at 1,500), so
---rows 1,000,000 (which at 1,500 students is cut to 35,625 anyway) would take hours at 100,000
-students: the ingest stops after the first batch that ends past --max-minutes (default 15), the
-output says how many rows went through and up to which date, and COPY copies those. A stopped
-run has no absences on the last days (the five days away, so no runs to propose); a smaller
---rows keeps them spread over the whole term (60,000 took ~10 minutes at 100,000 students).
-The rule run over 100,000 students takes another ~14 minutes. --profile profiles the first
-batch (cProfile, and its statements counted by shape); the figures of that run are then not
-clean.
+The ingest is slower than COPY by far (figures in the session notes), so a large --rows may
+not finish in reasonable time: the ingest stops after the first batch that ends past
+--max-minutes (default 15), the output says how many rows went through and up to which date,
+and COPY copies those. A stopped run has no absences on the last days (the five days away, so
+no runs to propose); a smaller --rows keeps them spread over the whole term. --profile profiles
+the first batch (cProfile, and its statements counted by shape); the figures of that run are
+then not clean.
 
 No timing is asserted anywhere; read the ratio, on this shared machine.
 """
