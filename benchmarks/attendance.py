@@ -43,7 +43,6 @@ No timing is asserted anywhere; read the ratio, on this shared machine.
 import argparse
 import collections
 import datetime
-import io
 import os
 import random
 import resource
@@ -289,25 +288,9 @@ def profiled(call, count: int) -> None:
 def copy_same_rows(count: int) -> float:
     """COPY of exactly the rows the service wrote (read back untimed) into empty copies of the
     absence table and its history table, with their indexes; seconds taken."""
-    from django.db import connection
+    from benchmarks.roster_import import copy_again
 
-    tables = ["cases_absence", "cases_historicalabsence"]
-    dumps = {}
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
-            buffer = io.BytesIO()
-            with cursor.copy(f"COPY {table} TO STDOUT") as copy:
-                for chunk in copy:
-                    buffer.write(chunk)
-            dumps[table] = buffer.getvalue()
-    rows = sum(dump.count(b"\n") for dump in dumps.values())
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        for table, dump in dumps.items():
-            with cursor.copy(f"COPY bench_{table} FROM STDIN") as copy:
-                copy.write(dump)
-    seconds = time.perf_counter() - started
+    rows, seconds = copy_again(["cases_absence", "cases_historicalabsence"])
     print(f"  COPY wrote {rows:,} rows into the two tables for {count:,} absences")
     return seconds
 

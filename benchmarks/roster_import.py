@@ -156,14 +156,22 @@ def roster_csv(count: int) -> bytes:
 def copy_same_rows(count: int) -> float:
     """COPY of exactly the rows the commit wrote (read back untimed, encrypted values and all)
     into empty copies of the same four tables, with their indexes; seconds taken."""
-    from django.db import connection
-
     tables = [
         "cases_student",
         "cases_guardian",
         "cases_historicalstudent",
         "cases_historicalguardian",
     ]
+    rows, seconds = copy_again(tables)
+    print(f"  COPY wrote {rows:,} rows into the four tables for {count:,} students")
+    return seconds
+
+
+def copy_again(tables: list[str]) -> tuple[int, float]:
+    """Dump what `tables` hold (untimed), then COPY it into empty copies of them made with
+    their indexes (`bench_<table>`): (rows copied, seconds the COPY took)."""
+    from django.db import connection
+
     dumps = {}
     with connection.cursor() as cursor:
         for table in tables:
@@ -179,9 +187,7 @@ def copy_same_rows(count: int) -> float:
         for table, dump in dumps.items():
             with cursor.copy(f"COPY bench_{table} FROM STDIN") as copy:
                 copy.write(dump)
-    seconds = time.perf_counter() - started
-    print(f"  COPY wrote {rows:,} rows into the four tables for {count:,} students")
-    return seconds
+    return rows, time.perf_counter() - started
 
 
 if __name__ == "__main__":
