@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import clock
 from .models.contacts import VISIT_KINDS, ContactKind
+from .models.documents import DocumentKind
 from .models.units import Role
 
 
@@ -76,6 +77,12 @@ class Step(models.TextChoices):
     REQUEST_CLOSURE = "request_closure", _("Request closure: transfer or suspension")
     APPROVE_CLOSURE = "approve_closure", _("Approve the closure")
     REFUSE_CLOSURE = "refuse_closure", _("Refuse the closure")
+    # The order was served and its limit passed: an administrative penalty or a court.
+    REFER = "refer", _("Refer for a penalty or to court")
+    # A document issued on its own (a notice, a correction) and a proof of service recorded:
+    # not steps a person picks from the list, but each is an event of the case's chain.
+    ISSUE_DOCUMENT = "issue_document", _("Issue a document")
+    RECORD_SERVICE = "record_service", _("Record proof of service")
 
 
 # Recording a contact (家访记录) is not a step of the ladder: it writes no event and keeps the
@@ -195,6 +202,21 @@ def subject_teacher_visited(case) -> bool:
 )
 def has_township_persuasion(case) -> bool:
     return case.contacts.filter(stage=Stage.TOWNSHIP_PERSUASION).exists()
+
+
+@guard(
+    _(
+        "Record the proof of service of the order first: its limit runs from the day after it "
+        "is served."
+    )
+)
+def order_served(case) -> bool:
+    return case.order_served_on is not None
+
+
+@guard(_("The order's limit has not passed yet: a penalty or a suit comes only after it."))
+def order_limit_passed(case) -> bool:
+    return case.order_ends_on is not None and clock.today() > case.order_ends_on
 
 
 @guard(_("Give the date the student came back."), on_input=True)
@@ -337,6 +359,25 @@ def _rule(step, roles, sources=(), target=None, guards=(), *, note=False, by_rea
     )
 
 
+# Per kind of document: who issues it (or a correction of it), and who records its service.
+# The report goes with the escalation; the school sends the notice to return, the township
+# joining in; the township orders, a county supervisor acting for one that does not. Village
+# cadres often carry the papers to the family.
+DOCUMENT_ROLES: dict[str, tuple[frozenset, frozenset]] = {
+    DocumentKind.DROPOUT_REPORT: (SCHOOL, frozenset()),
+    DocumentKind.RETURN_NOTICE: (
+        frozenset({Role.SCHOOL_OFFICER, Role.TOWNSHIP_OFFICIAL}),
+        SCHOOL | {Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE},
+    ),
+    DocumentKind.ORDER: (
+        frozenset({Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR}),
+        frozenset({Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE, Role.COUNTY_SUPERVISOR}),
+    ),
+}
+# The stages in which a notice to return may be issued on its own (the report and the order
+# come with their steps; corrections are issued while the case is open).
+NOTICE_STAGES = (Stage.HOME_VISIT, Stage.TOWNSHIP_PERSUASION)
+
 RULES: dict[str, StepRule] = {
     rule.step: rule
     for rule in (
@@ -383,6 +424,16 @@ RULES: dict[str, StepRule] = {
             [Stage.TOWNSHIP_PERSUASION],
             Stage.LEGAL_ENFORCEMENT,
             [has_township_persuasion],
+        ),
+        # The order was served and ignored: the township applies for an administrative penalty
+        # or sues (篇二 §三.3 依法强制); the stage's clock starts again for the follow-up.
+        _rule(
+            Step.REFER,
+            {Role.TOWNSHIP_OFFICIAL, Role.COUNTY_SUPERVISOR},
+            [Stage.LEGAL_ENFORCEMENT],
+            Stage.LEGAL_ENFORCEMENT,
+            [order_served, order_limit_passed],
+            note=True,
         ),
         # The student is back in class.
         _rule(
@@ -459,6 +510,8 @@ RULES: dict[str, StepRule] = {
             {Role.SCHOOL_OFFICER, Role.TOWNSHIP_OFFICIAL} | SUPERVISORS,
             note=True,
         ),
+        _rule(Step.ISSUE_DOCUMENT, set().union(*(r for r, _ in DOCUMENT_ROLES.values()))),
+        _rule(Step.RECORD_SERVICE, set().union(*(r for _, r in DOCUMENT_ROLES.values()))),
         _rule(
             RECORD_CONTACT,
             SCHOOL | {Role.SUBJECT_TEACHER, Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_CADRE, OWNER},
@@ -480,6 +533,7 @@ FORWARD_STEPS = frozenset(
         Step.START_HOME_VISIT,
         Step.ESCALATE,
         Step.ORDER_ENFORCEMENT,
+        Step.REFER,
         Step.MARK_RETURNED,
         Step.START_FOLLOWUP,
         Step.CLOSE,
@@ -489,12 +543,14 @@ FORWARD_STEPS = frozenset(
 # Steps that close the case: a closed case is never reopened (a new absence opens a new case).
 CLOSING_STEPS = frozenset(step for step, rule in RULES.items() if rule.target == Stage.CLOSED)
 
-# Steps a person takes from the case page that keep the stage (opening a case and recording a
-# contact have pages of their own).
+# Steps with pages of their own: opening a case, recording a contact, issuing a document and
+# recording its service.
+PAGED_STEPS = (Step.OPEN, RECORD_CONTACT, Step.ISSUE_DOCUMENT, Step.RECORD_SERVICE)
+# Steps a person takes from the case page that keep the stage.
 KEPT_STAGE_STEPS = tuple(
     step
     for step, rule in RULES.items()
-    if not rule.moves and step not in (Step.OPEN, RECORD_CONTACT)
+    if not rule.moves and step not in PAGED_STEPS
 )
 # Steps offered only while a closure waits for approval.
 WAITING_STEPS = tuple(step for step, rule in RULES.items() if closure_pending in rule.guards)

@@ -23,6 +23,15 @@ from .imports import (
 from .contacts import Contact, ContactKind, GuardianAttitude
 from .case import Case, CaseEvent, DropoutReason
 from .audit import AccessAction, AccessLog
+from .documents import (
+    SERVED_KINDS,
+    Document,
+    DocumentCounter,
+    DocumentKind,
+    Service,
+    ServiceMethod,
+    Wording,
+)
 from .attendance import (
     EXCUSED,
     Absence,
@@ -56,7 +65,11 @@ __all__ = [
     "ClosureReason",
     "Contact",
     "ContactKind",
+    "SERVED_KINDS",
     "Disability",
+    "Document",
+    "DocumentCounter",
+    "DocumentKind",
     "DismissalReason",
     "DropoutReason",
     "Gender",
@@ -78,6 +91,8 @@ __all__ = [
     "RosterImport",
     "SchoolDayOff",
     "SchoolType",
+    "Service",
+    "ServiceMethod",
     "Settlement",
     "StaffPhone",
     "StaffRole",
@@ -91,4 +106,5 @@ __all__ = [
     "UnitGroupObjectPermission",
     "UnitKind",
     "UnitUserObjectPermission",
+    "Wording",
 ]

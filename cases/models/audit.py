@@ -15,6 +15,7 @@ class AccessAction(models.TextChoices):
     VIEW_CASE = "view_case", _("Viewed a case")
     UNMASK = "unmask", _("Unmasked identity and phone numbers")
     EXPORT = "export", _("Exported a register")
+    DOWNLOAD = "download", _("Downloaded a document or a receipt")
 
 
 class AccessLog(models.Model):

@@ -183,10 +183,11 @@ class Case(RemembersLoadedValues, ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="opened_cases",
     )
-    # The order to return by a date (责令限期复学通知书): served on, and its limit in calendar
-    # days. Until notices record their service, it is served the day the step is taken.
+    # The order to return by a date (责令限期复学通知书): its limit in calendar days, and once
+    # its proof of service is recorded, the day it was served and the last day of the limit.
     order_served_on = models.DateField(_("order served on"), null=True, blank=True)
     order_days = models.PositiveSmallIntegerField(_("order limit (days)"), null=True, blank=True)
+    order_ends_on = models.DateField(_("order limit ends on"), null=True, blank=True)
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
     tutor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -276,6 +277,10 @@ class Case(RemembersLoadedValues, ConcurrentTransitionMixin, models.Model):
     @transition(field=stage, **_moves(Step.ORDER_ENFORCEMENT))
     def order_enforcement(self) -> None:
         """The township serves the 责令限期复学通知书 (order to return by a date)."""
+
+    @transition(field=stage, **_moves(Step.REFER))
+    def refer(self) -> None:
+        """The served order's limit passed: a penalty or a suit; the stage's clock restarts."""
 
     @transition(field=stage, **_moves(Step.MARK_RETURNED))
     def mark_returned(self) -> None:
