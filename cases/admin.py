@@ -3,25 +3,30 @@ only through the service functions, which keep the ladder's rules and write the 
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import clock
 from .masking import mask_id_number, mask_phone, mask_student_no
 from .models import (
     AccessLog,
     Case,
     CaseEvent,
     Contact,
+    Document,
     DropoutReason,
     Guardian,
     HouseholdChild,
     RiskFlag,
     RosterDeparture,
     RosterImport,
+    Service,
     StaffPhone,
     Stage,
     Student,
     Unit,
+    Wording,
 )
 from .staff import name_of
 
@@ -307,3 +312,46 @@ class HouseholdChildAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     @admin.display(description=_("identity number"))
     def id_masked(self, obj: HouseholdChild) -> str:
         return mask_id_number(obj.id_number)
+
+
+class ServiceInline(ReadOnlyMixin, admin.StackedInline):
+    """The photo is shown only on the case's page, which checks who may see the case."""
+
+    model = Service
+    exclude = ["receipt", "hash"]
+    extra = 0
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Issued documents are evidence: read-only; a mistake is corrected by a new document."""
+
+    list_display = ["number", "kind", "case", "addressee", "issued_on"]
+    list_select_related = ["case"]
+    list_filter = ["kind", "year"]
+    search_fields = ["number"]
+    exclude = ["hash"]
+    inlines = [ServiceInline]
+
+
+@admin.register(Wording)
+class WordingAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Saving a change adds a version; the documents issued under an older one keep it."""
+
+    list_display = ["kind", "version", "title", "created_at"]
+    list_filter = ["kind"]
+    fields = ["kind", "title", "body"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["kind"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change and not form.has_changed():
+            return
+        versions = Wording.objects.filter(kind=obj.kind).aggregate(last=Max("version"))
+        obj.pk = None
+        obj._state.adding = True
+        obj.version = (versions["last"] or 0) + 1
+        obj.created_by = request.user
+        obj.created_at = clock.now()
+        obj.save()

@@ -10,7 +10,9 @@ in the case row. `verify_audit` recomputes the
 chains and names the first event that no longer matches. Someone who removes the newest events
 and rewinds the case row to match, or removes a case with its events, is caught by the signed
 checkpoint of every chain's head (cases/checkpoint.py). Contacts form a chain of their own
-per case (`seal_contact`), checked the same way.
+per case (`seal_contact`), checked the same way. Each document and proof of service carries an
+HMAC of its own fields (`seal_document`, `seal_service`); its issue or service is also an event
+of the case's chain, whose note names the document's number.
 """
 
 import dataclasses
@@ -21,7 +23,7 @@ import json
 
 from django.conf import settings
 
-from .models import Case, CaseEvent, Contact
+from .models import Case, CaseEvent, Contact, Document, Service
 
 
 def _utc(moment: datetime.datetime) -> str:
@@ -51,7 +53,8 @@ def event_hash(event: CaseEvent, previous_hash: str) -> str:
 
 
 def _digest(fields: list) -> str:
-    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    # Keys sorted: PostgreSQL's jsonb gives a document's facts back in an order of its own.
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return hmac.new(settings.AUDIT_CHAIN_KEY.encode(), payload.encode(), hashlib.sha256).hexdigest()
 
 
@@ -102,6 +105,81 @@ def broken_contacts(case_ids=None) -> list["BrokenLink"]:
     return broken
 
 
+def document_hash(document) -> str:
+    return _digest(
+        [
+            "document",
+            document.case_id,
+            document.kind,
+            document.issuer_id,
+            document.number,
+            document.guardian_id,
+            document.addressee,
+            document.signer,
+            document.issued_on.isoformat(),
+            _utc(document.issued_at),
+            document.issued_by_id,
+            document.limit_days,
+            document.facts,
+            document.wording_id,
+            document.body,
+            document.replaces_id,
+            document.correction_reason,
+        ]
+    )
+
+
+def service_hash(service) -> str:
+    return _digest(
+        [
+            "service",
+            service.document_id,
+            service.method,
+            service.served_on.isoformat(),
+            service.place,
+            service.served_by_id,
+            service.received_by,
+            service.relation,
+            service.refusal,
+            service.witness,
+            service.tracking_number,
+            service.note,
+            service.receipt.name or "",
+            service.ends_on.isoformat() if service.ends_on else None,
+            service.recorded_by_id,
+            _utc(service.recorded_at),
+        ]
+    )
+
+
+def seal_document(document) -> None:
+    document.hash = document_hash(document)
+
+
+def seal_service(service) -> None:
+    service.hash = service_hash(service)
+
+
+def broken_papers(case_ids=None) -> list["BrokenLink"]:
+    """Documents and proofs of service whose fields no longer match their HMAC."""
+    documents = Document.objects.order_by("id")
+    services = Service.objects.select_related("document").order_by("id")
+    if case_ids is not None:
+        documents = documents.filter(case_id__in=list(case_ids))
+        services = services.filter(document__case_id__in=list(case_ids))
+    broken = [
+        BrokenLink(document.case_id, None, document_id=document.pk)
+        for document in documents.iterator(chunk_size=2000)
+        if document.hash != document_hash(document)
+    ]
+    broken.extend(
+        BrokenLink(service.document.case_id, None, document_id=service.document_id)
+        for service in services.iterator(chunk_size=2000)
+        if service.hash != service_hash(service)
+    )
+    return broken
+
+
 def seal(event: CaseEvent, case: Case) -> None:
     """Link a new (unsaved) event to the case's last one, whose hash the locked case row holds
     (no other event of the case can slip in between), and make it the row's new head."""
@@ -115,6 +193,7 @@ class BrokenLink:
     case_id: int
     event_id: int | None  # None: the case has no events left at all (or: a contact's link)
     contact_id: int | None = None  # a contact whose chain breaks here
+    document_id: int | None = None  # a document, or its proof of service, edited
 
 
 def verify(cases=None) -> list[BrokenLink]:
@@ -155,4 +234,5 @@ def verify(cases=None) -> list[BrokenLink]:
         ):
             broken.append(BrokenLink(case_id, last.pk))
     broken.extend(broken_contacts(heads))
+    broken.extend(broken_papers(heads))
     return broken

@@ -548,9 +548,7 @@ CLOSING_STEPS = frozenset(step for step, rule in RULES.items() if rule.target ==
 PAGED_STEPS = (Step.OPEN, RECORD_CONTACT, Step.ISSUE_DOCUMENT, Step.RECORD_SERVICE)
 # Steps a person takes from the case page that keep the stage.
 KEPT_STAGE_STEPS = tuple(
-    step
-    for step, rule in RULES.items()
-    if not rule.moves and step not in PAGED_STEPS
+    step for step, rule in RULES.items() if not rule.moves and step not in PAGED_STEPS
 )
 # Steps offered only while a closure waits for approval.
 WAITING_STEPS = tuple(step for step, rule in RULES.items() if closure_pending in rule.guards)

@@ -15,7 +15,16 @@ from viewflow.urls.sites import AppMenuMixin
 
 from cases.selectors import roles_of
 from notifications.views import InboxView
-from workflows.views import attendance, case_pages, lists, reconcile, registers, roster, students
+from workflows.views import (
+    attendance,
+    case_pages,
+    lists,
+    notices,
+    reconcile,
+    registers,
+    roster,
+    students,
+)
 
 BASE_TEMPLATE = "kongchuo/base_page.html"
 
@@ -152,6 +161,30 @@ class WorkApp(Application):
         path("cases/<int:pk>/steps/<str:step>/", case_pages.StepView.as_view(), name="case_step"),
         path("cases/<int:pk>/contacts/new/", case_pages.ContactView.as_view(), name="case_contact"),
         path("cases/<int:pk>/identity/", case_pages.UnmaskView.as_view(), name="case_unmask"),
+        path("cases/<int:pk>/notices/new/", notices.NoticeIssueView.as_view(), name="notice_issue"),
+        path(
+            "cases/<int:pk>/documents/<int:document>/pdf/",
+            notices.DocumentPdfView.as_view(),
+            name="document_pdf",
+        ),
+        path(
+            "cases/<int:pk>/documents/<int:document>/correct/",
+            notices.DocumentCorrectView.as_view(),
+            name="document_correct",
+        ),
+        path(
+            "cases/<int:pk>/documents/<int:document>/service/",
+            notices.ServiceView.as_view(),
+            name="document_serve",
+        ),
+        path(
+            "cases/<int:pk>/documents/<int:document>/receipt/",
+            notices.ReceiptView.as_view(),
+            name="service_receipt",
+        ),
+        path(
+            "cases/<int:pk>/chronology/", notices.ChronologyView.as_view(), name="case_chronology"
+        ),
         path("students/<int:pk>/open/", case_pages.OpenCaseView.as_view(), name="case_open"),
         path(
             "students/<int:pk>/plan/",

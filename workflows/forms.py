@@ -19,6 +19,7 @@ from cases.models import (
     ContactKind,
     DismissalReason,
     DropoutReason,
+    Guardian,
     GuardianAttitude,
     Unit,
     UnitKind,
@@ -203,17 +204,50 @@ class EscalateForm(StepForm):
     step = Step.ESCALATE
 
 
-class OrderEnforcementForm(StepForm):
-    days = forms.IntegerField(
+def days_field():
+    return forms.IntegerField(
         label=_("Days allowed to return the child"),
         min_value=policies.ORDER_DAYS_MIN,
         max_value=policies.ORDER_DAYS_MAX,
         initial=10,
+        help_text=_("Counted from the day after the order is served."),
     )
+
+
+def guardian_field(case):
+    """The guardian a notice is addressed to: one of the student's, required when there is
+    any (the first is proposed)."""
+    guardians = Guardian.objects.filter(student_id=case.student_id)
+    first = guardians.first()
+    return forms.ModelChoiceField(
+        label=_("Addressed to (guardian)"),
+        queryset=guardians,
+        required=first is not None,
+        initial=first,
+        empty_label=None if first else _("(no guardian on record)"),
+        error_messages={"required": _("Choose the guardian the document is addressed to.")},
+    )
+
+
+class OrderEnforcementForm(StepForm):
+    days = days_field()
     step = Step.ORDER_ENFORCEMENT
 
+    def __init__(self, *args, case, **kwargs) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["guardian"] = guardian_field(case)
+        required_first(self)
+
     def inputs(self) -> dict:
-        return {"note": self.cleaned_data["note"], "days": self.cleaned_data["days"]}
+        return {
+            "note": self.cleaned_data["note"],
+            "days": self.cleaned_data["days"],
+            "guardian": self.cleaned_data["guardian"],
+        }
+
+
+class ReferForm(StepForm):
+    step = Step.REFER
 
 
 class MarkReturnedForm(StepForm):

@@ -11,7 +11,8 @@ from cases import clock
 from cases.ladder import STAGES, closable_on
 from cases.models import Case, Stage
 
-from . import cache, workdays
+from . import cache, errors, workdays
+from .errors import GuardFailed
 from .models import StagePolicy
 
 ORDER_DAYS_MIN = 1
@@ -58,6 +59,12 @@ def versioned_policy(case: Case, stage: str) -> tuple[StagePolicy | None, int | 
     return found if found else (default_policy(case.county_id, stage), None)
 
 
+def check_order_days(days) -> None:
+    """Refuse an order's limit outside the range the law's practice allows."""
+    if days is None or not ORDER_DAYS_MIN <= days <= ORDER_DAYS_MAX:
+        raise GuardFailed(errors.ORDER_DAYS_RANGE, low=ORDER_DAYS_MIN, high=ORDER_DAYS_MAX)
+
+
 def order_ends_on(served_on: datetime.date, days: int, county=None) -> datetime.date:
     """The last day of an order's limit of `days` calendar days, served on `served_on`."""
     return workdays.add_working_days(served_on + datetime.timedelta(days=days), 0, county)
@@ -70,10 +77,17 @@ class StageClock:
     policy_version: int | None  # the history row of the policy the stage started under
 
 
-def stage_clock(case: Case, stage: str, *, calendar_days: int | None = None) -> StageClock:
+def stage_clock(
+    case: Case,
+    stage: str,
+    *,
+    calendar_days: int | None = None,
+    served_on: datetime.date | None = None,
+) -> StageClock:
     """Deadline, reminder time and policy version for a stage that starts now.
 
-    `calendar_days` is an order's own time limit ("自接到本通知书之日起 N 日内"), served today:
+    `calendar_days` is an order's own time limit ("自接到本通知书之日起 N 日内"), served on
+    `served_on` (today if not given):
     counted from tomorrow, and a last day that is a holiday or rest day moves to the next
     working day (民法典 第二百零一条、第二百零三条). A follow-up's deadline is never before the
     first day the case may be closed.
@@ -83,7 +97,7 @@ def stage_clock(case: Case, stage: str, *, calendar_days: int | None = None) -> 
         return StageClock(None, None, None)
     county, today = case.county_id, clock.today()
     if calendar_days is not None:
-        due = order_ends_on(today, calendar_days, county)
+        due = order_ends_on(served_on or today, calendar_days, county)
     else:
         due = workdays.add_working_days(today, policy.working_days, county)
     if stage == Stage.TUTORING_FOLLOWUP:

@@ -8,9 +8,11 @@ API: one service per step, its input validated once by its form, and every refus
 import dataclasses
 from collections.abc import Callable
 
-from cases.ladder import RECORD_CONTACT, Step
+from cases.ladder import PAGED_STEPS, RECORD_CONTACT, Step
 
 from . import forms, services
+from .notices import forms as notice_forms
+from .notices import issuing, serving
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,6 +31,7 @@ STEPS: dict[str, Entry] = {
         Entry(Step.START_HOME_VISIT, services.case_start_home_visit, forms.StartHomeVisitForm),
         Entry(Step.ESCALATE, services.case_escalate, forms.EscalateForm),
         Entry(Step.ORDER_ENFORCEMENT, services.case_order_enforcement, forms.OrderEnforcementForm),
+        Entry(Step.REFER, services.case_refer, forms.ReferForm),
         Entry(Step.MARK_RETURNED, services.case_mark_returned, forms.MarkReturnedForm),
         Entry(Step.START_FOLLOWUP, services.case_start_followup, forms.StartFollowupForm),
         Entry(Step.CLOSE, services.case_close, forms.CloseForm),
@@ -41,11 +44,15 @@ STEPS: dict[str, Entry] = {
         Entry(Step.REASSIGN, services.case_reassign, forms.ReassignForm),
         Entry(Step.HAND_OVER, services.case_hand_over, forms.HandOverForm),
         Entry(RECORD_CONTACT, services.contact_record, forms.ContactForm),
+        # A notice to return on its own (the report and the order come with their steps).
+        Entry(Step.ISSUE_DOCUMENT, issuing.notice_issue, notice_forms.NoticeForm),
+        # Its target is the document (`document=`), not the case.
+        Entry(Step.RECORD_SERVICE, serving.service_record, notice_forms.ServiceForm),
     )
 }
-# Steps a person takes on an existing case through the step page (not opening, not contacts,
-# which have pages of their own).
-CASE_STEPS = frozenset(STEPS) - {Step.OPEN, RECORD_CONTACT}
+# Steps a person takes on an existing case through the step page (not those with pages of
+# their own: opening, contacts, notices and their service).
+CASE_STEPS = frozenset(STEPS) - set(PAGED_STEPS)
 
 
 def run(step: str, *, by, **inputs):

@@ -52,6 +52,7 @@ from ..ladder import ClosureReason, DismissalReason, Stage, Step
 
 __all__ = [
     "EXCUSED",
+    "SERVED_KINDS",
     "Absence",
     "AbsenceKind",
     "AccessAction",
@@ -65,12 +66,11 @@ __all__ = [
     "ClosureReason",
     "Contact",
     "ContactKind",
-    "SERVED_KINDS",
     "Disability",
+    "DismissalReason",
     "Document",
     "DocumentCounter",
     "DocumentKind",
-    "DismissalReason",
     "DropoutReason",
     "Gender",
     "Guardian",

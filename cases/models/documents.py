@@ -40,7 +40,15 @@ PLACEHOLDERS = {
         "去向",
         "家访次数",
     ),
-    DocumentKind.RETURN_NOTICE: ("监护人", "学生", "学校", "班级", "离校日期", "缺勤天数", "返校日期"),
+    DocumentKind.RETURN_NOTICE: (
+        "监护人",
+        "学生",
+        "学校",
+        "班级",
+        "离校日期",
+        "缺勤天数",
+        "返校日期",
+    ),
     DocumentKind.ORDER: ("监护人", "学生", "学校", "离校日期", "劝返次数", "期限天数"),
 }
 
@@ -94,7 +102,7 @@ class Wording(models.Model):
                     "body": _("Unknown placeholder {%(name)s}. This kind may use: %(allowed)s.")
                     % {
                         "name": unknown[0],
-                        "allowed": "、".join("{%s}" % name for name in allowed),
+                        "allowed": "、".join(f"{{{name}}}" for name in allowed),
                     }
                 }
             )

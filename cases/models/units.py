@@ -76,7 +76,9 @@ class Unit(models.Model):
     grade_level = models.PositiveSmallIntegerField(_("grade level"), null=True, blank=True)
     # 机关代字 of the numbers this body gives its documents (GB/T 9704), e.g. 正政控; empty:
     # the unit's name stands in.
-    document_code = models.CharField(_("document number prefix (机关代字)"), max_length=20, blank=True)
+    document_code = models.CharField(
+        _("document number prefix (机关代字)"), max_length=20, blank=True
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -30,21 +30,33 @@ import io
 from collections.abc import Callable
 
 import openpyxl
+import PIL.Image
 import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from cases import audit, clock
-from cases.models import AccessLog, Case, CaseEvent, Contact, Role, StaffPhone, Stage
+from cases.models import (
+    AccessLog,
+    Case,
+    CaseEvent,
+    Contact,
+    DocumentKind,
+    Role,
+    StaffPhone,
+    Stage,
+)
 from notifications.models import InboxItem, Message, RecipientSettings
 from workflows import services
 from workflows.models import CalendarDay, StagePolicy
+from workflows.notices import issuing, serving
 from workflows.roster import importing as roster_importing
 from workflows.roster.reach import ROSTER_ROLES
 from workflows.views.attendance import OVERVIEW_ROLES, RISK_ROLES, ROLL_ROLES
@@ -583,6 +595,96 @@ KNOWN: dict[str, tuple[Variant, ...]] = {
     ),
 }
 
+
+def document_url(name: str, stage: str, kind: str) -> Callable[["Side", str], str]:
+    return lambda side, persona: reverse(name, args=[side.cases[stage].pk, side.documents[kind]])
+
+
+def download(name: str, stage: str, kind: str | None = None) -> Variant:
+    """A download from a case every persona of the county reaches: 200, and no POST."""
+    url = document_url(name, stage, kind) if kind else case_url(name, stage)
+    return Variant(
+        "",
+        url,
+        table(GET=OK, POST=NO_METHOD),
+        methods=(GET, POST),
+        personas=(*PERSONAS, UNMASKER),
+    )
+
+
+ISSUERS_OF_NOTICES = {SO, TO}
+SERVERS_OF_NOTICES = {HT, SO, TO, VC}
+ISSUERS_OF_ORDERS = {TO, CS}
+
+
+def document_form(name: str, stage: str, kind: str | None, allowed: set) -> Variant:
+    """A document's form: shown to who may use it (an empty POST: 422), 403 to the others."""
+    url = document_url(name, stage, kind) if kind else case_url(name, stage)
+    return Variant(
+        kind or stage,
+        url,
+        table(
+            GET=by_role(allowed, OK, FORBIDDEN),
+            POST=by_role(allowed, INVALID, FORBIDDEN),
+        ),
+        methods=(GET, POST),
+    )
+
+
+KNOWN.update(
+    {
+        # the school (and the township with it) sends a notice during persuasion; not before
+        "work:notice_issue": (
+            document_form("work:notice_issue", Stage.TOWNSHIP_PERSUASION, None, ISSUERS_OF_NOTICES),
+            document_form("work:notice_issue", Stage.REPORTED, None, set()),
+        ),
+        "work:document_correct": (
+            document_form(
+                "work:document_correct",
+                Stage.LEGAL_ENFORCEMENT,
+                DocumentKind.ORDER,
+                ISSUERS_OF_ORDERS,
+            ),
+        ),
+        "work:document_serve": (
+            document_form(
+                "work:document_serve",
+                Stage.TOWNSHIP_PERSUASION,
+                DocumentKind.RETURN_NOTICE,
+                SERVERS_OF_NOTICES,
+            ),
+        ),
+        "work:document_pdf": (
+            download("work:document_pdf", Stage.LEGAL_ENFORCEMENT, DocumentKind.ORDER),
+        ),
+        "work:service_receipt": (
+            download("work:service_receipt", Stage.LEGAL_ENFORCEMENT, DocumentKind.ORDER),
+        ),
+        # the chronology: anyone who sees the case; in full numbers only with the right and
+        # a reason (an empty reason goes back to the case page with the error)
+        "work:case_chronology": (
+            Variant(
+                "",
+                case_url("work:case_chronology", Stage.LEGAL_ENFORCEMENT),
+                table(
+                    GET=OK,
+                    POST=by_role({UNMASKER}, BACK_TO_CASE, FORBIDDEN),
+                    POST_valid=by_role({UNMASKER}, Expect(200, writes=True), FORBIDDEN),
+                ),
+                body=lambda side, persona, method: (
+                    {"reason": "法院调取材料"} if method == POST_VALID else {}
+                ),
+                personas=(*PERSONAS, UNMASKER),
+                case=lambda side: side.cases[Stage.LEGAL_ENFORCEMENT],
+            ),
+        ),
+    }
+)
+KNOWN["work:case_step"] += (
+    # the order is served but its limit has not passed: back to the case page
+    step("refer", Stage.LEGAL_ENFORCEMENT, blocked={TO, CS}),
+)
+
 # Patterns the matrix does not walk, each with its reason. Static, media and debug patterns
 # must be listed here if the project ever serves them through Django.
 SKIPPED: dict[str, str] = {}
@@ -658,6 +760,7 @@ class Side:
     free_student: object  # a student with no case
     items: dict[str, int]  # role -> the pk of an inbox item of that role's user
     imports: dict[str, int]  # role -> the pk of a roster import that role's user uploaded
+    documents: dict[str, int] = dataclasses.field(default_factory=dict)  # kind -> a document
 
 
 @dataclasses.dataclass
@@ -692,7 +795,10 @@ def _inbox_item(user, n: int) -> int:
 
 
 def shown_text(response) -> str:
-    """What an answer shows: its text, or the cells of a spreadsheet it downloads."""
+    """What an answer shows: its text, or the cells of a spreadsheet it downloads (a PDF's or
+    a photo's contents are read by the notices' own tests)."""
+    if response.get("Content-Type", "").startswith(("application/pdf", "image/")):
+        return ""
     if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
         workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
         return " ".join(
@@ -726,7 +832,36 @@ def _side(prefix: str, mark: str) -> Side:
     )
     items = {role: _inbox_item(world[role], n) for n, role in enumerate(ROLES)}
     imports = {role: _roster_import(world[role]) for role in ROLES}
-    return Side(world, cases, student("free"), items, imports)
+    return Side(world, cases, student("free"), items, imports, _documents(world, cases))
+
+
+def _documents(world, cases) -> dict[str, int]:
+    """A served order with a receipt photo on the case in legal enforcement; an unserved notice
+    to return on the case in township persuasion."""
+    order = issuing.issue(
+        cases[Stage.LEGAL_ENFORCEMENT], by=world[TO], kind=DocumentKind.ORDER, days=10
+    )
+    receipt = SimpleUploadedFile("回证.png", _PNG, content_type="image/png")
+    serving.service_record(
+        document=order, by=world[TO], method="direct", served_on=clock.today(),
+        received_by="家长", receipt=receipt,
+    )  # fmt: skip
+    notice = issuing.issue(
+        cases[Stage.TOWNSHIP_PERSUASION],
+        by=world[SO],
+        kind=DocumentKind.RETURN_NOTICE,
+        return_by=clock.today() + datetime.timedelta(days=3),
+    )
+    return {DocumentKind.ORDER: order.pk, DocumentKind.RETURN_NOTICE: notice.pk}
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    PIL.Image.new("RGB", (8, 8), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+_PNG = _png()
 
 
 def _admin_objects(side: Side) -> None:

@@ -8,11 +8,12 @@ from django.core.exceptions import ValidationError
 
 from cases import clock
 from cases.ladder import FOLLOWUP_DAYS, closable_on
-from cases.models import ContactKind, Role, Stage
+from cases.models import ContactKind, DocumentKind, Role, ServiceMethod, Stage
 from notifications.models import Message
 from workflows import policies, services, sweep
 from workflows.errors import StepNotAllowed
 from workflows.models import StagePolicy
+from workflows.notices import serving
 
 from ..builders import case_in_stage
 
@@ -111,18 +112,30 @@ def test_a_missed_township_deadline_alerts_the_county_and_stays(world):
 )
 def test_an_orders_limit_ends_on_a_working_day(world, served, days, last_day):
     case = persuaded_case(world)
+    official = world[Role.TOWNSHIP_OFFICIAL]
     with clock.frozen(moment(served.year, served.month, served.day)):
-        ordered = services.case_order_enforcement(
-            case=case, by=world[Role.TOWNSHIP_OFFICIAL], days=days
-        )
+        ordered = services.case_order_enforcement(case=case, by=official, days=days)
+        serve(ordered, by=official, served_on=served)
+    ordered.refresh_from_db()
     assert ordered.deadline == clock.end_of_day(last_day)
     assert (ordered.order_served_on, ordered.order_days) == (served, days)
+    assert ordered.order_ends_on == last_day
+
+
+def serve(case, *, by, served_on):
+    """Record the in-person service of the case's newest order."""
+    order = case.documents.filter(kind=DocumentKind.ORDER).latest("id")
+    return serving.service_record(
+        document=order, by=by, method=ServiceMethod.DIRECT, served_on=served_on, received_by="王父"
+    )
 
 
 def test_the_case_page_shows_when_the_order_was_served(client, world):
     case = persuaded_case(world)
+    official = world[Role.TOWNSHIP_OFFICIAL]
     with clock.frozen(moment(2026, 12, 1)):
-        services.case_order_enforcement(case=case, by=world[Role.TOWNSHIP_OFFICIAL], days=10)
+        ordered = services.case_order_enforcement(case=case, by=official, days=10)
+        serve(ordered, by=official, served_on=datetime.date(2026, 12, 1))
     client.force_login(world[Role.TOWNSHIP_OFFICIAL])
     page = client.get(f"/work/cases/{case.pk}/").content.decode()
     assert "2026-12-01" in page

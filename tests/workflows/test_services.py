@@ -170,13 +170,13 @@ def test_enforcement_needs_a_township_persuasion_attempt(world, township_officia
         participants=[world[Role.VILLAGE_CADRE]],
     )
     ordered = services.case_order_enforcement(case=case, by=township_official, days=5)
-    # five calendar days from the day after service, ending on a working day (tests/workflows/
-    # test_law.py has the weekend and holiday cases)
+    # until it is served, the limit as if served today: five calendar days from tomorrow,
+    # ending on a working day (tests/workflows/test_law.py has the weekend and holiday cases)
     last_day = clock.today() + datetime.timedelta(days=5)
     while not workdays.is_working_day(last_day):
         last_day += datetime.timedelta(days=1)
     assert ordered.deadline == clock.end_of_day(last_day)
-    assert (ordered.order_served_on, ordered.order_days) == (clock.today(), 5)
+    assert (ordered.order_served_on, ordered.order_days) == (None, 5)
 
 
 def test_return_date_in_the_future_is_refused(world, teacher):

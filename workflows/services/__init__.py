@@ -12,7 +12,13 @@ from .closing import (
 )
 from .contacts import contact_record
 from .core import case_locked
-from .escalation import case_auto_escalate, case_escalate, case_order_enforcement, case_override
+from .escalation import (
+    case_auto_escalate,
+    case_escalate,
+    case_order_enforcement,
+    case_override,
+    case_refer,
+)
 from .opening import case_dismiss, case_open, case_report, case_start_home_visit
 from .ownership import case_hand_over, case_reassign, cases_of_departed_owner_reassign
 from .returning import case_mark_returned, case_relapse, case_start_followup
@@ -32,6 +38,7 @@ __all__ = [
     "case_order_enforcement",
     "case_override",
     "case_reassign",
+    "case_refer",
     "case_refuse_closure",
     "case_relapse",
     "case_report",

@@ -3,29 +3,38 @@ guards (a supervisor's override, the sweep's automatic escalation)."""
 
 from django.contrib.auth.models import User
 
-from cases import clock
-from cases.models import Case, Step
+from cases.models import Case, DocumentKind, Guardian, Step
 
-from .. import errors, policies
-from ..errors import GuardFailed
+from .. import policies
+from ..notices import issuing
 from .core import take_step
 
 
 def case_escalate(*, case: Case, by: User, note: str = "") -> Case:
-    """Visits failed: 辍学报告单 filed; the residence township takes over."""
-    return take_step(case=case, by=by, step=Step.ESCALATE, note=note)
+    """Visits failed: the school files the 辍学报告单; the residence township takes over."""
+
+    def file_report(locked: Case, event) -> None:
+        issuing.issue(locked, by=by, kind=DocumentKind.DROPOUT_REPORT)
+
+    return take_step(case=case, by=by, step=Step.ESCALATE, note=note, after=file_report)
 
 
-def case_order_enforcement(*, case: Case, by: User, days: int, note: str = "") -> Case:
-    """The township orders the guardian to return the child within `days` (责令限期复学)."""
-    if not policies.ORDER_DAYS_MIN <= days <= policies.ORDER_DAYS_MAX:
-        raise GuardFailed(
-            errors.ORDER_DAYS_RANGE, low=policies.ORDER_DAYS_MIN, high=policies.ORDER_DAYS_MAX
-        )
+def case_order_enforcement(
+    *, case: Case, by: User, days: int, guardian: Guardian | None = None, note: str = ""
+) -> Case:
+    """The township orders the guardian to return the child within `days` (责令限期复学通知书).
+    The limit runs from the day after the order is served; until its proof of service is
+    recorded, the stage's deadline is the limit as if it were served today."""
+    policies.check_order_days(days)
 
     def change(locked: Case) -> None:
-        locked.order_served_on = clock.today()
+        issuing.check_guardian(locked, guardian)
+        locked.order_served_on = None
+        locked.order_ends_on = None
         locked.order_days = days
+
+    def issue_order(locked: Case, event) -> None:
+        issuing.issue(locked, by=by, kind=DocumentKind.ORDER, guardian=guardian, days=days)
 
     return take_step(
         case=case,
@@ -34,7 +43,13 @@ def case_order_enforcement(*, case: Case, by: User, days: int, note: str = "") -
         note=note,
         change=change,
         deadline_days=days,
+        after=issue_order,
     )
+
+
+def case_refer(*, case: Case, by: User, note: str) -> Case:
+    """The served order's limit passed: the township applies for a penalty or sues."""
+    return take_step(case=case, by=by, step=Step.REFER, note=note)
 
 
 def case_override(*, case: Case, by: User, note: str) -> Case:

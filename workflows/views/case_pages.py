@@ -32,6 +32,7 @@ from ..attendance.plans import may_plan
 from ..consequences import consequence_of
 from ..errors import CaseConflict, CaseError, Outcome
 from ..forms import ContactForm, OpenCaseForm, UnmaskForm
+from ..notices.listing import documents_of, may_issue_notice
 from ..selectors import case_timeline, days_left
 from .lists import deadline_text
 
@@ -85,6 +86,8 @@ class CaseDetailView(TemplateView):
             "deadline_text": deadline_text(case),
             "overdue": case.is_open and case.deadline is not None and days_left(case) < 0,
             **support_of(case, self.request.user),
+            "documents": documents_of(case, self.request.user),
+            "may_issue_notice": may_issue_notice(case, self.request.user),
         }
 
 

@@ -27,6 +27,12 @@ class Command(BaseCommand):
                     % {"case": link.case_id, "contact": link.contact_id}
                 )
                 continue
+            if link.document_id is not None:
+                self.stdout.write(
+                    _("Case %(case)s: document %(document)s or its proof of service was edited.")
+                    % {"case": link.case_id, "document": link.document_id}
+                )
+                continue
             self.stdout.write(
                 _(
                     "Case %(case)s: event %(event)s does not match its chain (edited, removed or "

@@ -1,0 +1,1 @@
+"""Notices: the numbered documents a case issues, their proof of service, and their PDFs."""
