@@ -15,7 +15,6 @@ import dataclasses
 import datetime
 from pathlib import Path
 
-import weasyprint
 from django.template.loader import render_to_string
 
 from cases import clock
@@ -175,7 +174,16 @@ def _refuse(url: str, *args, **kwargs):
     raise ValueError("notices fetch no resources")
 
 
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint cannot load Debian's pango here: the pages work, the PDFs do not."""
+
+
 def to_pdf(html: str) -> bytes:
+    try:
+        # Imported here: it loads pango when imported, and the rest of the site runs without.
+        import weasyprint
+    except OSError as error:
+        raise PdfUnavailable(str(error)) from error
     return weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=_refuse).write_pdf()
 
 

@@ -25,7 +25,18 @@ ISSUED = _("Issued: %(number)s.")
 SERVICE_SAVED = _("The proof of service of %(number)s is recorded.")
 
 
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+PDF_UNAVAILABLE = _(
+    "PDFs cannot be made on this server: it lacks pango or the Chinese fonts (Debian packages "
+    "libpangoft2-1.0-0 and fonts-noto-cjk). Ask the administrator to install them."
+)
+
+
+def _pdf_response(make, filename: str) -> HttpResponse:
+    """The PDF `make()` returns, as a download; a clear 503 when the server cannot make it."""
+    try:
+        content = make()
+    except pdf.PdfUnavailable:
+        return HttpResponse(str(PDF_UNAVAILABLE), status=503, content_type="text/plain")
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -145,7 +156,7 @@ class DocumentPdfView(_Download):
         audit.access_record(
             user=request.user, case=found.case, action=AccessAction.DOWNLOAD, reason=found.number
         )
-        return _pdf_response(pdf.render(found), f"document-{found.pk}.pdf")
+        return _pdf_response(lambda: pdf.render(found), f"document-{found.pk}.pdf")
 
 
 @method_decorator([login_required, never_cache], name="dispatch")
@@ -173,7 +184,7 @@ class ChronologyView(View):
         audit.access_record(
             user=request.user, case=case, action=AccessAction.DOWNLOAD, reason="案件时序"
         )
-        return _pdf_response(chronology.render(case), f"case-{case.pk}-chronology.pdf")
+        return _pdf_response(lambda: chronology.render(case), f"case-{case.pk}-chronology.pdf")
 
     def post(self, request, pk: int):
         case = case_in_reach(request, pk)
@@ -188,5 +199,6 @@ class ChronologyView(View):
         audit.access_record(
             user=request.user, case=case, action=AccessAction.DOWNLOAD, reason="案件时序"
         )
-        content = chronology.render(case, full_numbers=True)
-        return _pdf_response(content, f"case-{case.pk}-chronology.pdf")
+        return _pdf_response(
+            lambda: chronology.render(case, full_numbers=True), f"case-{case.pk}-chronology.pdf"
+        )
