@@ -22,8 +22,9 @@ import hmac
 import json
 
 from django.conf import settings
+from django.db.models import Count, Max, Min
 
-from .models import Case, CaseEvent, Contact, Document, Service
+from .models import Case, CaseEvent, Contact, Document, DocumentCounter, Service
 
 
 def _utc(moment: datetime.datetime) -> str:
@@ -112,6 +113,8 @@ def document_hash(document) -> str:
             document.case_id,
             document.kind,
             document.issuer_id,
+            document.year,
+            document.serial,
             document.number,
             document.guardian_id,
             document.addressee,
@@ -120,6 +123,7 @@ def document_hash(document) -> str:
             _utc(document.issued_at),
             document.issued_by_id,
             document.limit_days,
+            document.return_by.isoformat() if document.return_by else None,
             document.facts,
             document.wording_id,
             document.body,
@@ -177,6 +181,48 @@ def broken_papers(case_ids=None) -> list["BrokenLink"]:
         for service in services.iterator(chunk_size=2000)
         if service.hash != service_hash(service)
     )
+    broken.extend(_missing_papers(case_ids))
+    return broken
+
+
+def _missing_papers(case_ids=None) -> list["BrokenLink"]:
+    """Papers deleted: an issuing body's series for a year (one holding a number of these
+    cases) with fewer documents than numbers given, or a case with fewer proofs of service than
+    its chain records."""
+    documents = Document.objects.all()
+    if case_ids is not None:
+        series = documents.filter(case_id__in=list(case_ids)).values("issuer_id", "year")
+        documents = documents.filter(
+            issuer_id__in=series.values("issuer_id"), year__in=series.values("year")
+        )
+    series = documents.values("issuer_id", "year").annotate(
+        count=Count("id"), top=Max("serial"), case_id=Min("case_id")
+    )
+    given = {
+        (counter.issuer_id, counter.year): counter.last
+        for counter in DocumentCounter.objects.filter(
+            issuer_id__in={row["issuer_id"] for row in series}
+        )
+    }
+    broken = [
+        BrokenLink(row["case_id"], None, papers_missing=True)
+        for row in series
+        if row["count"] < max(row["top"], given.get((row["issuer_id"], row["year"]), 0))
+    ]
+    events = CaseEvent.objects.filter(step="record_service")
+    if case_ids is not None:
+        events = events.filter(case_id__in=list(case_ids))
+    recorded = dict(events.values_list("case_id").annotate(count=Count("id")))
+    kept = dict(
+        Service.objects.filter(document__case_id__in=events.values("case_id"))
+        .values_list("document__case_id")
+        .annotate(count=Count("id"))
+    )
+    broken.extend(
+        BrokenLink(case_id, None, papers_missing=True)
+        for case_id, count in recorded.items()
+        if kept.get(case_id, 0) < count
+    )
     return broken
 
 
@@ -194,6 +240,7 @@ class BrokenLink:
     event_id: int | None  # None: the case has no events left at all (or: a contact's link)
     contact_id: int | None = None  # a contact whose chain breaks here
     document_id: int | None = None  # a document, or its proof of service, edited
+    papers_missing: bool = False  # a document or a proof of service deleted
 
 
 def verify(cases=None) -> list[BrokenLink]:

@@ -53,14 +53,27 @@ PLACEHOLDERS = {
 }
 
 
+BRACES = _(
+    "Write placeholders as {学生}: a name in braces, nothing else inside, and braces only "
+    "around placeholders."
+)
+
+
 def placeholders_in(text: str) -> list[str]:
-    """The names in {braces} of a wording; a stray brace is refused as the admin types it."""
+    """The names in {braces} of a wording. A stray brace, a conversion ({学生!r}) or a format
+    ({学生:>9}) is refused as the admin types it: filling it in could fail every document."""
     try:
-        return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        parts = list(string.Formatter().parse(text))
     except ValueError:
-        raise ValidationError(
-            _("A brace is not closed: write placeholders as {学生}, and braces only around them.")
-        ) from None
+        raise ValidationError(BRACES) from None
+    names = []
+    for _text, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if spec or conversion:
+            raise ValidationError(BRACES)
+        names.append(name)
+    return names
 
 
 class Wording(models.Model):
@@ -166,6 +179,8 @@ class Document(models.Model):
     )
     # The order's limit: calendar days from the day after it is served.
     limit_days = models.PositiveSmallIntegerField(_("limit (days)"), null=True, blank=True)
+    # The notice's date to bring the child back by.
+    return_by = models.DateField(_("back to school by"), null=True, blank=True)
     # The facts the document states, as they were at issue (workflows.notices.facts).
     facts = models.JSONField(_("facts"), default=dict)
     wording = models.ForeignKey(

@@ -327,3 +327,100 @@ def test_an_edited_document_shows_in_the_audit_check(world):
     document = case.documents.get()
     Document.objects.filter(pk=document.pk).update(body="改过的内容")
     assert [link.document_id for link in chain.verify(cases=[case])] == [document.pk]
+
+
+# What the review found ---------------------------------------------------------------------------
+
+
+def test_an_older_order_cannot_be_corrected_over_the_newest(world):
+    official = world[Role.TOWNSHIP_OFFICIAL]
+    case = ordered(world, days=10)
+    first = order_of(case)
+    serve(first, by=official, served_on=clock.today())
+    case.refresh_from_db()
+    case = services.case_mark_returned(case=case, by=official, returned_on=clock.today())
+    case = services.case_relapse(case=case, by=world[Role.SCHOOL_OFFICER], note="又未到校")
+    case = services.case_override(case=case, by=world[Role.COUNTY_SUPERVISOR], note="家访无效")
+    case = services.case_order_enforcement(case=case, by=official, days=7, guardian=first.guardian)
+    with pytest.raises(GuardFailed, match=str(issuing.NOT_NEWEST_ORDER)):
+        issuing.document_correct(document=first, by=official, reason="写错", days=12)
+    case.refresh_from_db()
+    assert (case.order_days, order_of(case).limit_days) == (7, 7)
+
+
+@pytest.mark.parametrize("escalation", ["override", "auto"])
+def test_every_way_out_of_home_visits_files_the_report(world, escalation):
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    if escalation == "override":
+        services.case_override(case=case, by=world[Role.COUNTY_SUPERVISOR], note="家访无效")
+    else:
+        services.case_auto_escalate(case=case, by=services.system_user(), note="逾期")
+    report = case.documents.get()
+    assert report.kind == DocumentKind.DROPOUT_REPORT
+    # the school's report, signed by its dropout officer whoever escalated
+    assert report.signer == world[Role.SCHOOL_OFFICER].get_full_name()
+    assert report.issuer == world.school
+
+
+def test_a_referral_reads_the_proof_of_service_not_only_the_case_row(world):
+    official = world[Role.TOWNSHIP_OFFICIAL]
+    case = ordered(world, days=5)
+    # someone with database access fakes the service on the case row alone
+    past = clock.today() - datetime.timedelta(days=30)
+    type(case).objects.filter(pk=case.pk).update(order_served_on=past, order_ends_on=past)
+    case.refresh_from_db()
+    with pytest.raises(GuardFailed) as refused:
+        services.case_refer(case=case, by=official, note="逾期未复学")
+    assert refused.value.message == order_served.message
+
+
+def test_a_public_announcement_serves_the_order_thirty_days_after_it_is_posted(world):
+    official = world[Role.TOWNSHIP_OFFICIAL]
+    with clock.frozen(moment(2026, 12, 1)):
+        case = ordered(world, days=10)
+        service = serve(
+            order_of(case),
+            by=official,
+            served_on=datetime.date(2026, 12, 1),
+            method=ServiceMethod.PUBLIC,
+            place="镇政府公告栏",
+        )
+    # deemed served on 31 December; ten days from 1 January end on Sunday 10 January, so the
+    # limit runs to Monday 11 January
+    assert service.ends_on == datetime.date(2027, 1, 11)
+    case.refresh_from_db()
+    assert case.order_served_on == datetime.date(2026, 12, 31)
+
+
+def test_a_notice_cannot_be_served_after_its_return_date(world):
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    with clock.frozen(moment(2026, 12, 1)):
+        notice = issuing.notice_issue(
+            case=case, by=world[Role.SCHOOL_OFFICER], return_by=datetime.date(2026, 12, 3)
+        )
+    with clock.frozen(moment(2026, 12, 7)), pytest.raises(GuardFailed) as refused:
+        serve(notice, by=world[Role.VILLAGE_CADRE], served_on=datetime.date(2026, 12, 4))
+    assert refused.value.message == serving.SERVED_TOO_LATE
+
+
+@pytest.mark.parametrize("body", ["{学生!r}", "{学生:>99}", "{学生:{班级}}", "{学生.name}"])
+def test_a_wording_that_could_not_be_filled_in_is_refused(body):
+    wording = Wording(kind=DocumentKind.DROPOUT_REPORT, title="t", body=f"报告：{body}")
+    with pytest.raises(ValidationError):
+        wording.clean()
+
+
+def test_a_deleted_document_or_service_shows_in_the_audit_check(world):
+    official = world[Role.TOWNSHIP_OFFICIAL]
+    first, second = escalated(world), escalated(world)
+    assert missing(second) == []
+    Document.objects.filter(pk=second.documents.get().pk).delete()  # the last number given
+    assert [link.case_id for link in missing(first)] == [first.pk]
+    case = ordered(world)
+    serve(order_of(case), by=official, served_on=clock.today())
+    order_of(case).service.delete()
+    assert [link.case_id for link in missing(case)] == [case.pk]
+
+
+def missing(case) -> list:
+    return [link for link in chain.verify(cases=[case]) if link.papers_missing]

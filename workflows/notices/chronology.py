@@ -151,7 +151,9 @@ def broken_lines(broken, events, contacts, documents) -> list[str]:
     documents = {document.pk: document for document in documents}
     lines = []
     for link in broken:
-        if link.document_id is not None:
+        if link.papers_missing:
+            lines.append("有文书或送达回证已被删除（文号不连续，或送达记录少于案件记录）")
+        elif link.document_id is not None:
             document = documents.get(link.document_id)
             number = document.number if document else f"#{link.document_id}"
             lines.append(f"文书 {number} 或其送达回证的记录与签发时的校验值不符")

@@ -13,6 +13,7 @@ from cases.access import unit_roles_on
 from cases.ladder import DOCUMENT_ROLES, NOTICE_STAGES
 from cases.models import Case, Document, DocumentKind, Guardian, Stage, Step, Wording
 from cases.staff import name_of
+from cases.wordings import DEFAULTS
 
 from .. import errors, policies
 from ..errors import GuardFailed, StepForbidden
@@ -24,7 +25,9 @@ RETURN_BY_PAST = _("The date to return by must be after today.")
 RETURN_BY_FAR = _("The date to return by must be within 30 days.")
 NOTICE_STAGE = _("A notice to return is sent during home visits or the township's persuasion.")
 ALREADY_VOIDED = _("This document was already corrected by %(number)s; correct that one instead.")
-NO_WORDING = _("No wording is set for this kind of document; an administrator must add one.")
+NOT_NEWEST_ORDER = _(
+    "A later order replaced this one on the case; correct the newest order instead."
+)
 RETURN_BY_DAYS = 30
 
 
@@ -33,9 +36,13 @@ def may_issue(user, case: Case, kind: str) -> bool:
 
 
 def latest_wording(kind: str) -> Wording:
+    """The newest version of the kind's wording; the built-in first one where none is stored."""
     wording = Wording.objects.filter(kind=kind).order_by("-version").first()
     if wording is None:
-        raise GuardFailed(NO_WORDING)
+        title, body = DEFAULTS[kind]
+        wording, _ = Wording.objects.get_or_create(
+            kind=kind, version=1, defaults={"title": title, "body": body, "created_at": clock.now()}
+        )
     return wording
 
 
@@ -49,8 +56,10 @@ def issue(
     return_by: datetime.date | None = None,
     replaces: Document | None = None,
     reason: str = "",
+    signer=None,
 ) -> Document:
-    """Write one numbered document on `case`, whose lock the caller holds."""
+    """Write one numbered document on `case`, whose lock the caller holds; `signer` signs it
+    when it is not the person issuing it (the system files a report in the school's name)."""
     today = clock.today()
     units = facts.units_of(case)
     # The body whose number the document takes: the school, or the township for the order.
@@ -71,11 +80,12 @@ def issue(
         number=numbering.formatted(issuer, today.year, serial),
         guardian=guardian,
         addressee=addressee,
-        signer=name_of(by),
+        signer=name_of(signer or by),
         issued_on=today,
         issued_at=clock.now(),
         issued_by=by,
         limit_days=days,
+        return_by=return_by,
         facts=stated,
         wording=wording,
         body=facts.filled(wording, stated),
@@ -157,8 +167,11 @@ def document_correct(
     check_guardian(locked, guardian)
     if old.kind == DocumentKind.RETURN_NOTICE:
         check_return_by(return_by)
+    current_order = old.kind == DocumentKind.ORDER and is_current_order(locked, old)
     if old.kind == DocumentKind.ORDER:
         policies.check_order_days(days)
+        if not is_newest(locked, old):
+            raise GuardFailed(NOT_NEWEST_ORDER)
     new = issue(
         locked,
         by=by,
@@ -169,10 +182,21 @@ def document_correct(
         replaces=old,
         reason=reason,
     )
-    if old.kind == DocumentKind.ORDER and locked.stage == Stage.LEGAL_ENFORCEMENT:
+    if current_order:
         order_unserved(locked, days)
     _record(locked, by=by, document=new)
     return new
+
+
+def is_newest(case: Case, document: Document) -> bool:
+    newest = case.documents.filter(kind=document.kind).order_by("-id").first()
+    return newest is not None and newest.pk == document.pk
+
+
+def is_current_order(case: Case, document: Document) -> bool:
+    """Whether `document` is the order the case's enforcement stands on: the newest order of
+    the case, and the case still in legal enforcement."""
+    return case.stage == Stage.LEGAL_ENFORCEMENT and is_newest(case, document)
 
 
 def order_unserved(case: Case, days: int) -> None:

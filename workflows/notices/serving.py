@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cases import chain, clock
 from cases.access import unit_roles_on
 from cases.ladder import DOCUMENT_ROLES
-from cases.models import Document, DocumentKind, Service, Stage, Step
+from cases.models import Document, DocumentKind, Service, ServiceMethod, Stage, Step
 
 from .. import errors, policies
 from ..errors import GuardFailed, StepForbidden
@@ -25,6 +25,11 @@ VOIDED = _("This document was corrected by %(number)s; serve the correction inst
 SERVED_ALREADY = _("This document's service is already recorded.")
 SERVED_FUTURE = _("The date of service cannot be in the future.")
 SERVED_BEFORE_ISSUE = _("The date of service cannot be before the document was issued.")
+SERVED_TOO_LATE = _(
+    "The notice asked for the child back by a date that has passed: correct it with a new date "
+    "and serve the correction."
+)
+PUBLIC_NOTICE_DAYS = 30
 
 
 def may_record_service(user, document: Document) -> bool:
@@ -59,6 +64,8 @@ def service_record(
         raise GuardFailed(SERVED_FUTURE)
     if served_on < document.issued_on:
         raise GuardFailed(SERVED_BEFORE_ISSUE)
+    if document.kind == DocumentKind.RETURN_NOTICE and served_on > document.return_by:
+        raise GuardFailed(SERVED_TOO_LATE)
     service = Service(
         document=document,
         method=method,
@@ -73,9 +80,10 @@ def service_record(
     except ValidationError as error:
         raise GuardFailed(error.messages[0]) from None
     if document.kind == DocumentKind.ORDER:
-        service.ends_on = policies.order_ends_on(served_on, document.limit_days, locked.county_id)
-        if _is_current_order(locked, document):
-            _start_limit(locked, served_on, document.limit_days, service.ends_on)
+        effective = effective_on(service)
+        service.ends_on = policies.order_ends_on(effective, document.limit_days, locked.county_id)
+        if issuing.is_current_order(locked, document):
+            _start_limit(locked, effective, document.limit_days, service.ends_on)
     if receipt is not None:
         photo = receipts.cleaned(receipt)
         service.receipt.save(photo.name, photo, save=False)
@@ -89,13 +97,12 @@ def service_record(
     return service
 
 
-def _is_current_order(case, document: Document) -> bool:
-    """Whether `document` is the order the case's enforcement stands on: the newest order of
-    the case, and the case still in legal enforcement."""
-    if case.stage != Stage.LEGAL_ENFORCEMENT:
-        return False
-    newest = case.documents.filter(kind=DocumentKind.ORDER).order_by("-id").first()
-    return newest is not None and newest.pk == document.pk
+def effective_on(service: Service) -> datetime.date:
+    """The day the document counts as served: for a public announcement, 30 days after it was
+    posted (民事诉讼法 第九十五条, to which 行政处罚法 第六十一条 refers); else the day itself."""
+    if service.method == ServiceMethod.PUBLIC:
+        return service.served_on + datetime.timedelta(days=PUBLIC_NOTICE_DAYS)
+    return service.served_on
 
 
 def _start_limit(case, served_on: datetime.date, days: int, ends_on: datetime.date) -> None:

@@ -27,6 +27,12 @@ class Command(BaseCommand):
                     % {"case": link.case_id, "contact": link.contact_id}
                 )
                 continue
+            if link.papers_missing:
+                self.stdout.write(
+                    _("Case %(case)s: a document or a proof of service was deleted.")
+                    % {"case": link.case_id}
+                )
+                continue
             if link.document_id is not None:
                 self.stdout.write(
                     _("Case %(case)s: document %(document)s or its proof of service was edited.")
