@@ -16,7 +16,7 @@ from django.urls import reverse
 from cases import clock
 from cases.models import AccessAction, AccessLog, Document, DocumentKind, Role, Stage, Step
 from workflows import services
-from workflows.notices import issuing
+from workflows.notices import issuing, pdf
 
 from .. import factories
 from ..builders import case_in_stage
@@ -199,3 +199,18 @@ def test_someone_outside_the_reach_finds_nothing(client, world, elsewhere):
         assert client.get(reverse(name, args=[case.pk, order.pk])).status_code == 404
     assert client.get(reverse("work:case_chronology", args=[case.pk])).status_code == 404
     assert not AccessLog.objects.filter(action=AccessAction.DOWNLOAD).exists()
+
+
+def test_a_server_without_pango_says_so(client, world, monkeypatch):
+    case = ordered(world)
+    order = case.documents.get(kind=DocumentKind.ORDER)
+
+    def unavailable(html):
+        raise pdf.PdfUnavailable("libpango-1.0-0: cannot open shared object file")
+
+    monkeypatch.setattr(pdf, "to_pdf", unavailable)
+    client.force_login(world[Role.TOWNSHIP_OFFICIAL])
+    response = client.get(reverse("work:document_pdf", args=[case.pk, order.pk]))
+    assert response.status_code == 503
+    assert "fonts-noto-cjk" in response.content.decode()
+    assert "服务器" in response.content.decode()
