@@ -198,9 +198,24 @@ class Ui:
         as a Material menu of checkbox items over real inputs named like the field."""
         self.expect_form(page)
         field = page.locator(f'form.vf-form vf-field-select-multiple[name="{name}"]')
-        field.locator(".mdc-select__anchor").click()
-        field.locator(f'li[data-value="{value}"]').click()
-        expect(field.locator(f'input[type=checkbox][value="{value}"]')).to_be_checked()
+        box = field.locator(f'input[type=checkbox][value="{value}"]')
+        # On a loaded machine a click can land while the menu is still opening: try again,
+        # never clicking an option that is already ticked (a click would untick it).
+        for attempt in range(3):
+            if box.is_checked():
+                break
+            field.locator(".mdc-select__anchor").click()
+            option = field.locator(f'li[data-value="{value}"]')
+            option.wait_for(state="visible")
+            option.click()
+            try:
+                expect(box).to_be_checked(timeout=3000)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
+                page.keyboard.press("Escape")
+        expect(box).to_be_checked()
         page.keyboard.press("Escape")
 
     def submit(self, page):
