@@ -32,6 +32,7 @@ from .documents import (
     ServiceMethod,
     Wording,
 )
+from .figures import CountSource, Enrolment, Movement, MovementKind
 from .attendance import (
     EXCUSED,
     Absence,
@@ -65,6 +66,7 @@ __all__ = [
     "CaseUserObjectPermission",
     "ClosureReason",
     "Contact",
+    "CountSource",
     "ContactKind",
     "Disability",
     "DismissalReason",
@@ -72,6 +74,7 @@ __all__ = [
     "DocumentCounter",
     "DocumentKind",
     "DropoutReason",
+    "Enrolment",
     "Gender",
     "Guardian",
     "GuardianAttitude",
@@ -79,6 +82,8 @@ __all__ = [
     "ImportKind",
     "ImportMode",
     "ImportStatus",
+    "Movement",
+    "MovementKind",
     "PoorHousehold",
     "Proposal",
     "ProposalRule",

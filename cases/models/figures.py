@@ -1,0 +1,101 @@
+"""The counts behind the figures a county is judged by (辍学率, 巩固率): enrolment at the start of
+each school year, and the movements the cases do not show (transfers in, graduations, earlier
+years), each with its source. What the cases show (transfers out, suspensions, deaths, dropouts)
+is read from their events (workflows.figures), so a figure for a past date comes from history,
+not from today's rows."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..validators import LINE_MAX_LENGTH, free_text
+
+GRADE_LEVELS = [MinValueValidator(1), MaxValueValidator(9)]
+
+
+class CountSource(models.TextChoices):
+    SNAPSHOT = "snapshot", _("Counted from the roll")  # the term-start job, or on demand
+    HAND = "hand", _("Entered by hand")  # earlier years, figures from the 学籍 system
+    IMPORT = "import", _("Imported")
+
+
+class Enrolment(models.Model):
+    """在校生数: the students of a school's grade at the start of a school year (1 September
+    of `school_year` to 31 August of the next)."""
+
+    school = models.ForeignKey(
+        "cases.Unit", verbose_name=_("school"), on_delete=models.PROTECT, related_name="+"
+    )
+    grade_level = models.PositiveSmallIntegerField(_("grade"), validators=GRADE_LEVELS)
+    school_year = models.PositiveSmallIntegerField(_("school year (starting)"))
+    count = models.PositiveIntegerField(_("students"))
+    source = models.CharField(_("source"), max_length=10, choices=CountSource.choices)
+    taken_on = models.DateField(_("counted on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolment")
+        ordering = ["-school_year", "school", "grade_level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "grade_level", "school_year"], name="enrolment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.school_year} G{self.grade_level}: {self.count}"
+
+
+class MovementKind(models.TextChoices):
+    TRANSFERRED_IN = "transferred_in", _("Transferred in")  # 转入
+    OTHER_IN = "other_in", _("Other increase")  # 其他增加 (复学 from elsewhere …)
+    TRANSFERRED_OUT = "transferred_out", _("Transferred out")  # 转出
+    LEFT_NOT_ENROLLED = "left_not_enrolled", _("Left, not enrolled elsewhere")  # 转出未入学
+    SUSPENDED = "suspended", _("Suspended")  # 休学
+    DROPPED_OUT = "dropped_out", _("Dropped out")  # 退学 / 辍学
+    DECEASED = "deceased", _("Deceased")  # 死亡
+    OTHER_OUT = "other_out", _("Other decrease")  # 其他减少
+    GRADUATED = "graduated", _("Graduated")  # 毕业
+
+
+class Movement(models.Model):
+    """Students joining or leaving a school's grade on a day, as a count: entered by hand or
+    imported for what the cases cannot show."""
+
+    school = models.ForeignKey(
+        "cases.Unit", verbose_name=_("school"), on_delete=models.PROTECT, related_name="+"
+    )
+    grade_level = models.PositiveSmallIntegerField(_("grade"), validators=GRADE_LEVELS)
+    kind = models.CharField(_("kind"), max_length=20, choices=MovementKind.choices)
+    on = models.DateField(_("date"))
+    count = models.PositiveIntegerField(_("students"), default=1)
+    source = models.CharField(_("source"), max_length=10, choices=CountSource.choices)
+    note = models.CharField(
+        _("note"), max_length=LINE_MAX_LENGTH, blank=True, validators=free_text(LINE_MAX_LENGTH)
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("student movement")
+        verbose_name_plural = _("student movements")
+        ordering = ["-on", "school", "grade_level"]
+        indexes = [models.Index(fields=["school", "on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.on:%Y-%m-%d} × {self.count}"

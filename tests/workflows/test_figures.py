@@ -1,0 +1,204 @@
+"""The figures of a small county through a school year, checked against numbers worked out by
+hand from FORMATS.md's formulas (not by calling the code under test), and the same figures for
+a past day after more has happened."""
+
+import datetime
+from decimal import Decimal
+
+from cases import clock
+from cases.models import (
+    ClosureReason,
+    ContactKind,
+    CountSource,
+    Enrolment,
+    Movement,
+    MovementKind,
+    Role,
+)
+from workflows import services
+from workflows.figures import rates
+
+
+def at(year, month, day, hour=9):
+    return datetime.datetime(year, month, day, hour, tzinfo=clock.TZ)
+
+
+def confirmed(world, day: datetime.datetime):
+    """A case opened, reported and confirmed (home visits) on `day`."""
+    teacher, officer = world[Role.HOMEROOM_TEACHER], world[Role.SCHOOL_OFFICER]
+    with clock.frozen(day):
+        case = services.case_open(
+            student=world.student(),
+            by=teacher,
+            reasons=["weary"],
+            whereabouts="在家",
+            last_seen_on=day.date() - datetime.timedelta(days=3),
+        )
+        case = services.case_report(case=case, by=teacher, reasons=["weary"], whereabouts="在家")
+    with clock.frozen(day + datetime.timedelta(hours=2)):
+        return services.case_start_home_visit(case=case, by=officer)
+
+
+def returned(world, case, day):
+    with clock.frozen(day):
+        return services.case_mark_returned(
+            case=case, by=world[Role.HOMEROOM_TEACHER], returned_on=day.date()
+        )
+
+
+def escalated(world, case, day):
+    teacher = world[Role.HOMEROOM_TEACHER]
+    with clock.frozen(day):
+        services.contact_record(
+            case=case,
+            by=teacher,
+            kind=ContactKind.HOME_VISIT,
+            occurred_on=day.date(),
+            guardian_attitude="opposed",
+            result="家长不同意返校",
+            participants=[world[Role.SUBJECT_TEACHER]],
+        )
+        case.refresh_from_db()
+        return services.case_escalate(case=case, by=teacher)
+
+
+def transferred(world, case, day):
+    officer = world[Role.SCHOOL_OFFICER]
+    with clock.frozen(day):
+        case = services.case_request_closure(
+            case=case,
+            by=officer,
+            reason=ClosureReason.TRANSFERRED,
+            receiving_school="县实验小学",
+            note="随父母转学",
+        )
+    with clock.frozen(day + datetime.timedelta(hours=1)):
+        return services.case_approve_closure(case=case, by=world[Role.DISTRICT_SUPERVISOR])
+
+
+def recorded(world, kind, grade, on, count):
+    Movement.objects.create(
+        school=world.school,
+        grade_level=grade,
+        kind=kind,
+        on=on,
+        count=count,
+        source=CountSource.HAND,
+    )
+
+
+def build_year(world):
+    """School year 2025 (1 September 2025 to 31 August 2026) at the world's one school, whose
+    class is in grade 5."""
+    for grade, count, year in ((5, 200, 2025), (6, 190, 2025), (1, 195, 2020)):
+        Enrolment.objects.create(
+            school=world.school,
+            grade_level=grade,
+            school_year=year,
+            count=count,
+            source=CountSource.HAND,
+            taken_on=datetime.date(year, 9, 1),
+        )
+    # E: confirmed in the year before and still out: the earlier year's dropout, not this one's
+    confirmed(world, at(2025, 6, 10))
+    # A: confirmed in October, still at home visits: a dropout of the year
+    confirmed(world, at(2025, 10, 9))
+    # B: confirmed in November, back a week later: returned
+    returned(world, confirmed(world, at(2025, 11, 3)), at(2025, 11, 10))
+    # C: confirmed in March, with the township since: a dropout of the year
+    escalated(world, confirmed(world, at(2026, 3, 2)), at(2026, 3, 12))
+    # D: confirmed, then closed in April as a transfer: transferred out, not a dropout
+    transferred(world, confirmed(world, at(2026, 3, 20)), at(2026, 4, 1))
+    # F: confirmed on 20 July, after the day the figures are first seen from
+    f = confirmed(world, at(2026, 7, 20))
+    # recorded by hand: 3 transferred into grade 5 in September; 1 other decrease and 2 left
+    # without enrolling elsewhere in grade 6; 185 graduated from grade 6 in July
+    recorded(world, MovementKind.TRANSFERRED_IN, 5, datetime.date(2025, 9, 15), 3)
+    recorded(world, MovementKind.OTHER_OUT, 6, datetime.date(2026, 1, 10), 1)
+    recorded(world, MovementKind.LEFT_NOT_ENROLLED, 6, datetime.date(2026, 2, 1), 2)
+    recorded(world, MovementKind.GRADUATED, 6, datetime.date(2026, 7, 1), 185)
+    # the cohort graduating in 2026 entered grade 1 in 2020 (195); 4 moved into its grade 3
+    # (2022) and 2 out of its grade 4 (2023)
+    recorded(world, MovementKind.TRANSFERRED_IN, 3, datetime.date(2022, 10, 1), 4)
+    recorded(world, MovementKind.TRANSFERRED_OUT, 4, datetime.date(2024, 3, 1), 2)
+    return f
+
+
+def test_the_years_figures_as_worked_out_by_hand(world):
+    build_year(world)
+    seen = rates.figures(world.county, 2025, datetime.date(2026, 7, 15), band="primary")
+    # enrolment at the year's start: 200 + 190
+    assert seen.enrolment == 390
+    # two dropouts (A, C), one transfer out (D), and what was recorded by hand
+    assert seen.moved == {
+        MovementKind.DROPPED_OUT: 2,
+        MovementKind.TRANSFERRED_OUT: 1,
+        MovementKind.TRANSFERRED_IN: 3,
+        MovementKind.OTHER_OUT: 1,
+        MovementKind.LEFT_NOT_ENROLLED: 2,
+        MovementKind.GRADUATED: 185,
+    }
+    # 两基: (0 休学 + 2 退学 + 0 死亡 + 1 转出 + 1 其他减少) − (3 转入 + 0 其他增加) = 1; 1 / 390
+    assert (seen.dropout_lianji.numerator, seen.dropout_lianji.denominator) == (1, 390)
+    assert seen.dropout_lianji.percent == Decimal("0.26")
+    # dictionary: 2 退学 + 0 休学 + 2 转出未入学 = 4; 4 / 390
+    assert seen.dropout_dictionary.percent == Decimal("1.03")
+    # 巩固率: 185 / (195 + 4 − 2) = 185 / 197
+    assert (seen.consolidation.numerator, seen.consolidation.denominator) == (185, 197)
+    assert seen.consolidation.percent == Decimal("93.91")
+    # return rate: of A, B and C confirmed in the year, B is back
+    assert (seen.returned.numerator, seen.returned.denominator) == (1, 3)
+    # the lists behind the figures: the two dropouts' cases
+    dropouts = [m for m in seen.cases if m.kind == MovementKind.DROPPED_OUT]
+    assert len(dropouts) == 2
+
+
+def test_a_past_day_gives_the_same_figures_after_more_has_happened(world):
+    f = build_year(world)
+    before = rates.figures(world.county, 2025, datetime.date(2026, 7, 15), band="primary")
+    # F returns; at the year's end F's confirmation counts and so does the return
+    returned(world, f, at(2026, 8, 3))
+    later = rates.figures(world.county, 2025, datetime.date(2026, 7, 15), band="primary")
+    assert (later.dropout_lianji, later.dropout_dictionary, later.returned) == (
+        before.dropout_lianji,
+        before.dropout_dictionary,
+        before.returned,
+    )
+    year_end = rates.figures(world.county, 2025, datetime.date(2026, 8, 31), band="primary")
+    assert (year_end.returned.numerator, year_end.returned.denominator) == (2, 4)
+
+
+def test_a_junior_band_sees_none_of_a_primary_grades_cases(world):
+    build_year(world)
+    junior = rates.figures(world.county, 2025, datetime.date(2026, 7, 15), band="junior")
+    assert junior.enrolment == 0
+    assert junior.moved == {}
+    assert junior.dropout_lianji.percent is None  # no enrolment: no figure
+
+
+def test_the_consolidation_rate_never_shows_above_a_hundred():
+    assert rates.Rate(199, 197, cap=True).percent == Decimal("100.00")
+    assert rates.Rate(199, 197).percent == Decimal("101.02")
+
+
+def test_another_countys_cases_are_not_counted(world, elsewhere):
+    build_year(world)
+    outside = rates.figures(elsewhere.county, 2025, datetime.date(2026, 7, 15))
+    assert (outside.enrolment, outside.moved, outside.cases) == (0, {}, ())
+
+
+def test_a_transfer_in_a_cohorts_year_counts_against_its_rate(world):
+    build_year(world)
+    # the world's class is in grade 5 in 2025: transfer D, and the 3 transferred into grade 5
+    # that September, belong to the cohort that entered grade 1 in 2021 and graduates in the
+    # school year 2026: 100 + 3 − 1
+    Enrolment.objects.create(
+        school=world.school,
+        grade_level=1,
+        school_year=2021,
+        count=100,
+        source=CountSource.HAND,
+        taken_on=datetime.date(2021, 9, 1),
+    )
+    seen = rates.figures(world.county, 2026, datetime.date(2027, 7, 15), band="primary")
+    assert (seen.consolidation.numerator, seen.consolidation.denominator) == (0, 102)
