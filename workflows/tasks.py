@@ -28,3 +28,10 @@ def remind_missing_rolls() -> int:
     from .attendance.reminders import remind_missing_rolls as remind
 
     return remind()
+
+
+@shared_task(name="workflows.tasks.take_enrolment")
+def take_enrolment() -> list[str]:
+    from .figures.snapshot import take_due
+
+    return take_due()

@@ -17,6 +17,7 @@ MIGRATIONS = {
         "workflows.migrations.0005_roll_reminder_schedule",
         900,
     ),
+    "workflows.tasks.take_enrolment": ("workflows.migrations.0006_enrolment_schedule", 21600),
 }
 
 

@@ -16,7 +16,7 @@ from cases.models import (
     Role,
 )
 from workflows import services
-from workflows.figures import rates
+from workflows.figures import rates, snapshot
 
 
 def at(year, month, day, hour=9):
@@ -202,3 +202,30 @@ def test_a_transfer_in_a_cohorts_year_counts_against_its_rate(world):
     )
     seen = rates.figures(world.county, 2026, datetime.date(2027, 7, 15), band="primary")
     assert (seen.consolidation.numerator, seen.consolidation.denominator) == (0, 102)
+
+
+def test_the_enrolment_count_takes_the_roll_and_keeps_what_was_entered_by_hand(world):
+    for _ in range(4):
+        world.student()
+    case = confirmed(world, at(2026, 9, 10))
+    transferred(world, case, at(2026, 9, 14))  # closed as a transfer: off the roll
+    Enrolment.objects.create(
+        school=world.school,
+        grade_level=6,
+        school_year=2026,
+        count=41,
+        source=CountSource.HAND,
+        taken_on=datetime.date(2026, 9, 1),
+    )
+    assert snapshot.take(world.county, 2026, today=datetime.date(2026, 9, 15)) == 1
+    counted = Enrolment.objects.get(school=world.school, grade_level=5, school_year=2026)
+    # the four, not the one whose case closed as a transfer
+    assert (counted.count, counted.source) == (4, CountSource.SNAPSHOT)
+    # taken again: replaced, not added; the hand-entered row is kept
+    world.student()
+    snapshot.take(world.county, 2026, today=datetime.date(2026, 9, 16))
+    rows = Enrolment.objects.filter(school=world.school, school_year=2026)
+    assert sorted(rows.values_list("grade_level", "count", "source")) == [
+        (5, 5, CountSource.SNAPSHOT),
+        (6, 41, CountSource.HAND),
+    ]

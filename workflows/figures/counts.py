@@ -1,21 +1,21 @@
-"""What the figures count, for the schools of a unit, a school year and a day it is seen from:
-the enrolment at the year's start, the movements recorded by hand or imported, and what the
-cases' events show up to that day (a closed case's reason is fixed when it closes, and events
-are never changed, so the same day always gives the same answer).
+"""What the figures count, for the schools of a unit over a span of school years, seen from a
+day: the enrolment at each year's start, the movements recorded by hand or imported, and what
+the cases' events show up to that day. A closed case's reason is fixed when it closes and
+events are never changed, so the same day always gives the same answer. Everything is read in
+one query per kind of record, whatever the number of schools and years (`Gathered`).
 
-From the cases, within the year and up to the day:
+From the cases, in the school year of the event and up to the day:
 - closed as a transfer or a move out of the jurisdiction: 转出; as a suspension: 休学; as a
   death: 死亡;
-- confirmed as a dropout (home visits started) and, on the day, still out of school (home
-  visits, the township, legal enforcement) and not closed as one of the above: 辍学;
-- confirmed, and back in class by the day: returned (the return rate's numerator).
+- confirmed as a dropout (home visits started) and, at the end of that year (or on the day,
+  if sooner), still out of school (home visits, the township, legal enforcement): 辍学 of the
+  year it was confirmed in (a transfer closed in a later year is that year's 转出);
+- confirmed, and back in class by then: returned (the return rate's numerator).
 """
 
 import dataclasses
 import datetime
 from collections import defaultdict
-
-from django.db.models import Sum
 
 from cases import clock
 from cases.ladder import ACTIVE_STAGES
@@ -40,6 +40,7 @@ CLOSED_AS = {
     ClosureReason.DECEASED: MovementKind.DECEASED,
 }
 OUT_OF_SCHOOL = frozenset(ACTIVE_STAGES) - {Stage.IDENTIFIED, Stage.REPORTED}
+RETURNED = "returned"  # confirmed and back in class: not a movement, the return rate's count
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,8 +51,22 @@ class CaseMovement:
     kind: str  # a MovementKind, or RETURNED
     on: datetime.date
 
+    @property
+    def year(self) -> int:
+        return years.school_year_of(self.on)
 
-RETURNED = "returned"  # confirmed and back in class: not a movement, the return rate's count
+
+@dataclasses.dataclass(frozen=True)
+class Gathered:
+    """The records behind the figures of some schools for school years `first`…`last`."""
+
+    first: int
+    last: int
+    as_of: datetime.date
+    schools: tuple  # (id, name) in name order
+    from_cases: tuple  # CaseMovement
+    recorded: dict  # (school id, kind, grade, year) -> students
+    enrolled: dict  # (school id, grade, year) -> students
 
 
 def schools_under(unit: Unit):
@@ -59,15 +74,24 @@ def schools_under(unit: Unit):
     return Unit.objects.filter(kind=UnitKind.SCHOOL, path__startswith=unit.path)
 
 
-def cutoff(year: int, as_of: datetime.date) -> datetime.date:
-    return min(as_of, years.last_day(year))
+def gather(unit: Unit, first: int, last: int, as_of: datetime.date) -> Gathered:
+    schools = schools_under(unit)
+    end = min(as_of, years.last_day(last))
+    return Gathered(
+        first=first,
+        last=last,
+        as_of=as_of,
+        schools=tuple(schools.order_by("name").values_list("id", "name")),
+        from_cases=tuple(_case_movements(schools, first, end)),
+        recorded=_recorded(schools, first, end),
+        enrolled=_enrolled(schools, first, last),
+    )
 
 
-def case_movements(schools, year: int, as_of: datetime.date) -> list[CaseMovement]:
-    """What the cases of `schools` show for `year`, seen on `as_of` (from their events)."""
-    start, end = years.first_day(year), cutoff(year, as_of)
+def _case_movements(schools, first: int, end: datetime.date):
+    start = years.first_day(first)
     if end < start:
-        return []
+        return
     events = (
         CaseEvent.objects.filter(case__school__in=schools, at__lte=clock.end_of_day(end))
         .order_by("case_id", "at", "id")
@@ -81,59 +105,53 @@ def case_movements(schools, year: int, as_of: datetime.date) -> list[CaseMovemen
             "case__closure_reason",
         )
     )
-    found = []
-    for case_id, rows in _by_case(events).items():
-        moved = _moved(case_id, rows, start)
-        if moved is not None:
-            found.append(moved)
-    return found
-
-
-def _by_case(events) -> dict:
-    grouped = defaultdict(list)
+    rows: list = []
     for row in events.iterator(chunk_size=2000):
-        grouped[row[0]].append(row)
-    return grouped
+        if rows and row[0] != rows[0][0]:
+            yield from _moved(rows, start, end)
+            rows = []
+        rows.append(row)
+    if rows:
+        yield from _moved(rows, start, end)
 
 
-def _moved(case_id: int, rows: list, start: datetime.date) -> CaseMovement | None:
-    _, _, _, _, school_id, grade, reason = rows[0]
-    confirmed = next((_local(r[3]) for r in rows if r[2] == Stage.HOME_VISIT), None)
-    last_stage = rows[-1][2]
-    closed_on = _local(rows[-1][3]) if last_stage == Stage.CLOSED else None
+def _moved(rows: list, start: datetime.date, end: datetime.date):
+    case_id, _, _, _, school_id, grade, reason = rows[0]
 
     def moved(kind, on):
         return CaseMovement(case_id, school_id, grade, kind, on)
 
-    if closed_on and closed_on >= start and reason in CLOSED_AS:
-        return moved(CLOSED_AS[reason], closed_on)
+    if rows[-1][2] == Stage.CLOSED and reason in CLOSED_AS:
+        closed_on = _local(rows[-1][3])
+        if closed_on >= start:
+            yield moved(CLOSED_AS[reason], closed_on)
+    confirmed = next((_local(row[3]) for row in rows if row[2] == Stage.HOME_VISIT), None)
     if confirmed is None or confirmed < start:
-        return None
-    if last_stage in OUT_OF_SCHOOL:
-        return moved(MovementKind.DROPPED_OUT, confirmed)
-    returned = any(r[1] == Step.MARK_RETURNED for r in rows)
-    return moved(RETURNED, confirmed) if returned else None
+        return
+    # where the case stood at the end of its year of confirmation (or on the day, if sooner)
+    year_end = clock.end_of_day(min(end, years.last_day(years.school_year_of(confirmed))))
+    seen = [row for row in rows if row[3] <= year_end]
+    if seen[-1][2] in OUT_OF_SCHOOL:
+        yield moved(MovementKind.DROPPED_OUT, confirmed)
+    elif any(row[1] == Step.MARK_RETURNED for row in seen):
+        yield moved(RETURNED, confirmed)
 
 
-def recorded_movements(schools, year: int, as_of: datetime.date) -> dict[tuple, int]:
-    """(kind, grade) -> students, of the movements recorded by hand or imported."""
-    start, end = years.first_day(year), cutoff(year, as_of)
-    rows = (
-        Movement.objects.filter(school__in=schools, on__range=(start, end))
-        .values_list("kind", "grade_level")
-        .annotate(total=Sum("count"))
-    )
-    return {(kind, grade): total for kind, grade, total in rows}
+def _recorded(schools, first: int, end: datetime.date) -> dict:
+    totals: dict = defaultdict(int)
+    rows = Movement.objects.filter(
+        school__in=schools, on__range=(years.first_day(first), end)
+    ).values_list("school_id", "kind", "grade_level", "on", "count")
+    for school_id, kind, grade, on, count in rows:
+        totals[school_id, kind, grade, years.school_year_of(on)] += count
+    return dict(totals)
 
 
-def enrolment(schools, year: int) -> dict[int, int]:
-    """grade -> students at the start of `year`."""
-    rows = (
-        Enrolment.objects.filter(school__in=schools, school_year=year)
-        .values_list("grade_level")
-        .annotate(total=Sum("count"))
-    )
-    return dict(rows)
+def _enrolled(schools, first: int, last: int) -> dict:
+    rows = Enrolment.objects.filter(
+        school__in=schools, school_year__range=(first, last)
+    ).values_list("school_id", "grade_level", "school_year", "count")
+    return {(school_id, grade, year): count for school_id, grade, year, count in rows}
 
 
 def _local(moment: datetime.datetime) -> datetime.date:

@@ -7,14 +7,17 @@ in a band of grades (primary 1-6, junior 7-9, or all nine), by FORMATS.md's form
   are not dropping out;
 - 九年义务教育巩固率 of the cohort graduating this year: graduates ÷ (its intake 6 years earlier
   for primary, 3 for junior + its transfers in − its transfers out since), capped at 100 %;
-- the return rate: confirmed dropouts of the year back in class by the day ÷ all confirmed.
+- the return rate: confirmed dropouts of the year back in class by the year's end (or the day)
+  ÷ all confirmed.
 
 Each is a `Rate` with its numerator and denominator, so a page can show how it was reached; no
-denominator, no figure (None).
+denominator, no figure. `table` gives every school of a unit and their total from one
+`counts.gather`, so its queries do not grow with the schools.
 """
 
 import dataclasses
 import datetime
+from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from cases.models import MovementKind as K
@@ -27,6 +30,7 @@ LIANJI_IN = (K.TRANSFERRED_IN, K.OTHER_IN)
 DICTIONARY_OUT = (K.DROPPED_OUT, K.SUSPENDED, K.LEFT_NOT_ENROLLED)
 ENTRY_GRADE = {"primary": 1, "junior": 7}
 GRADUATING_GRADE = {"primary": 6, "junior": 9}
+SPAN = max(GRADUATING_GRADE[band] - ENTRY_GRADE[band] for band in ENTRY_GRADE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,7 +51,8 @@ class Rate:
 
 @dataclasses.dataclass(frozen=True)
 class Figures:
-    unit: Unit
+    label: str  # the school's name, or the unit's for the total
+    school_ids: frozenset
     year: int
     as_of: datetime.date
     band: str
@@ -57,62 +62,89 @@ class Figures:
     dropout_dictionary: Rate
     consolidation: Rate | None  # for a band of one school kind
     returned: Rate
-    cases: tuple  # the CaseMovements behind the counts, for the lists
+    cases: tuple  # the CaseMovements of the year behind the counts, for the lists
 
 
 def figures(unit: Unit, year: int, as_of: datetime.date, band: str = "all") -> Figures:
+    """The unit's figures, all its schools together."""
+    return table(unit, year, as_of, band)[-1]
+
+
+def table(unit: Unit, year: int, as_of: datetime.date, band: str = "all") -> list[Figures]:
+    """One row per school of `unit`, then the total."""
+    gathered = counts.gather(unit, year - SPAN, year, as_of)
+    rows = [
+        of_schools(gathered, name, frozenset({school_id}), year, band)
+        for school_id, name in gathered.schools
+    ]
+    everything = frozenset(school_id for school_id, _ in gathered.schools)
+    return [*rows, of_schools(gathered, unit.name, everything, year, band)]
+
+
+def of_schools(gathered, label: str, school_ids: frozenset, year: int, band: str) -> Figures:
     grades = years.BANDS[band]
-    schools = counts.schools_under(unit)
-    from_cases = [m for m in counts.case_movements(schools, year, as_of) if m.grade_level in grades]
-    moved = _totals(counts.recorded_movements(schools, year, as_of), grades)
+    from_cases = [
+        m
+        for m in gathered.from_cases
+        if m.school_id in school_ids and m.grade_level in grades and m.year == year
+    ]
+    moved: dict = defaultdict(int)
+    for (school_id, kind, grade, moved_year), count in gathered.recorded.items():
+        if school_id in school_ids and grade in grades and moved_year == year:
+            moved[kind] += count
     for movement in from_cases:
         if movement.kind != counts.RETURNED:
-            moved[movement.kind] = moved.get(movement.kind, 0) + 1
-    enrolled = sum(n for grade, n in counts.enrolment(schools, year).items() if grade in grades)
-    confirmed = sum(1 for m in from_cases if m.kind in (counts.RETURNED, K.DROPPED_OUT))
-    back = sum(1 for m in from_cases if m.kind == counts.RETURNED)
-    lianji = sum(moved.get(k, 0) for k in LIANJI_OUT) - sum(moved.get(k, 0) for k in LIANJI_IN)
+            moved[movement.kind] += 1
+    enrolled = sum(
+        count
+        for (school_id, grade, enrolled_year), count in gathered.enrolled.items()
+        if school_id in school_ids and grade in grades and enrolled_year == year
+    )
+    confirmed = [m for m in from_cases if m.kind in (counts.RETURNED, K.DROPPED_OUT)]
+    lianji = sum(moved[k] for k in LIANJI_OUT) - sum(moved[k] for k in LIANJI_IN)
     return Figures(
-        unit=unit,
+        label=label,
+        school_ids=school_ids,
         year=year,
-        as_of=as_of,
+        as_of=gathered.as_of,
         band=band,
         enrolment=enrolled,
-        moved=moved,
+        moved={kind: count for kind, count in moved.items() if count},
         dropout_lianji=Rate(lianji, enrolled),
-        dropout_dictionary=Rate(sum(moved.get(k, 0) for k in DICTIONARY_OUT), enrolled),
-        consolidation=consolidation(schools, year, as_of, band) if band in ENTRY_GRADE else None,
-        returned=Rate(back, confirmed),
+        dropout_dictionary=Rate(sum(moved[k] for k in DICTIONARY_OUT), enrolled),
+        consolidation=(
+            consolidation(gathered, school_ids, year, band) if band in ENTRY_GRADE else None
+        ),
+        returned=Rate(sum(1 for m in confirmed if m.kind == counts.RETURNED), len(confirmed)),
         cases=tuple(from_cases),
     )
 
 
-def _totals(recorded: dict, grades) -> dict:
-    totals: dict = {}
-    for (kind, grade), count in recorded.items():
-        if grade in grades:
-            totals[kind] = totals.get(kind, 0) + count
-    return totals
-
-
-def consolidation(schools, year: int, as_of: datetime.date, band: str) -> Rate:
-    """巩固率 of the cohort that graduates in `year`: it entered its first grade `span` years
+def consolidation(gathered, school_ids: frozenset, year: int, band: str) -> Rate:
+    """巩固率 of the cohort that graduates in `year`: it entered its first grade some years
     earlier; its transfers are those of the grade it was in, in each year since."""
     first, last = ENTRY_GRADE[band], GRADUATING_GRADE[band]
     entered = year - (last - first)
-    intake = counts.enrolment(schools, entered).get(first, 0)
-    transfers_in = transfers_out = 0
-    for grade in range(first, last + 1):
-        cohort_year = entered + (grade - first)
-        if cohort_year > year:
-            break
-        recorded = counts.recorded_movements(schools, cohort_year, as_of)
-        transfers_in += recorded.get((K.TRANSFERRED_IN, grade), 0)
-        transfers_out += recorded.get((K.TRANSFERRED_OUT, grade), 0)
-        transfers_out += sum(
-            1
-            for m in counts.case_movements(schools, cohort_year, as_of)
-            if m.kind == K.TRANSFERRED_OUT and m.grade_level == grade
-        )
-    graduates = counts.recorded_movements(schools, year, as_of).get((K.GRADUATED, last), 0)
-    return Rate(graduates, intake + transfers_in - transfers_out, cap=True)
+
+    def cohort(grade: int, moved_year: int) -> bool:
+        return first <= grade <= last and moved_year - entered == grade - first
+
+    intake = sum(
+        count
+        for (school_id, grade, enrolled_year), count in gathered.enrolled.items()
+        if school_id in school_ids and grade == first and enrolled_year == entered
+    )
+    moved: dict = defaultdict(int)
+    for (school_id, kind, grade, moved_year), count in gathered.recorded.items():
+        if school_id in school_ids and cohort(grade, moved_year):
+            moved[kind] += count
+    for movement in gathered.from_cases:
+        if movement.school_id in school_ids and cohort(movement.grade_level, movement.year):
+            moved[movement.kind] += 1
+    graduates = sum(
+        count
+        for (school_id, kind, grade, moved_year), count in gathered.recorded.items()
+        if school_id in school_ids and kind == K.GRADUATED and grade == last and moved_year == year
+    )
+    base = intake + moved[K.TRANSFERRED_IN] - moved[K.TRANSFERRED_OUT]
+    return Rate(graduates, base, cap=True)

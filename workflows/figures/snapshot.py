@@ -1,0 +1,97 @@
+"""Enrolment at the start of a school year, counted from the roll: the students of each school
+and grade who are on it, that is not gone from the last imported roll unsettled or as a
+transfer, and not in a case closed as a transfer, a move out or a death. Taken by a daily job
+once a county's autumn term has begun, and on demand; rows entered by hand or imported are
+kept (the source says which)."""
+
+import datetime
+from collections import Counter
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+
+from cases import clock
+from cases.models import (
+    Case,
+    CountSource,
+    Enrolment,
+    RosterDeparture,
+    Settlement,
+    Student,
+    Term,
+    Unit,
+    UnitKind,
+)
+
+from . import counts, years
+
+
+def on_roll(schools):
+    """The students of `schools` on the roll now. A departure or a closed case at another
+    school (the child moved on from there) does not take them off this one's."""
+    departed = RosterDeparture.objects.filter(
+        Q(settled_at__isnull=True) | Q(settlement=Settlement.TRANSFERRED),
+        student=OuterRef("pk"),
+        school=OuterRef("school"),
+    )
+    left = Case.objects.filter(
+        closure_reason__in=list(counts.CLOSED_AS),
+        student=OuterRef("pk"),
+        school=OuterRef("school"),
+    )
+    return (
+        Student.objects.filter(school__in=schools).exclude(Exists(departed)).exclude(Exists(left))
+    )
+
+
+@transaction.atomic
+def take(unit: Unit, year: int, *, by=None, today: datetime.date | None = None) -> int:
+    """Count the roll of `unit`'s schools as the enrolment of `year`; the rows counted from the
+    roll before are replaced, those entered by hand or imported kept. Returns the rows written."""
+    today = today or clock.today()
+    schools = counts.schools_under(unit)
+    tally = Counter(
+        on_roll(schools).values_list("school_id", "klass__parent__grade_level").iterator()
+    )
+    kept = set(
+        Enrolment.objects.filter(school__in=schools, school_year=year)
+        .exclude(source=CountSource.SNAPSHOT)
+        .values_list("school_id", "grade_level")
+    )
+    Enrolment.objects.filter(
+        school__in=schools, school_year=year, source=CountSource.SNAPSHOT
+    ).delete()
+    rows = [
+        Enrolment(
+            school_id=school_id,
+            grade_level=grade,
+            school_year=year,
+            count=count,
+            source=CountSource.SNAPSHOT,
+            taken_on=today,
+            recorded_by=by,
+        )
+        for (school_id, grade), count in sorted(tally.items())
+        if (school_id, grade) not in kept
+    ]
+    Enrolment.objects.bulk_create(rows)
+    return len(rows)
+
+
+def take_due(today: datetime.date | None = None) -> list[str]:
+    """The counties whose autumn term has begun and whose schools have no enrolment of this
+    school year yet: their roll is counted now. Returns their names."""
+    today = today or clock.today()
+    year = years.school_year_of(today)
+    taken = []
+    for county in Unit.objects.filter(kind=UnitKind.COUNTY):
+        begun = Term.objects.filter(
+            county=county, starts_on__range=(datetime.date(year, 8, 1), today)
+        ).exists()
+        counted = Enrolment.objects.filter(
+            school__path__startswith=county.path, school_year=year
+        ).exists()
+        if begun and not counted:
+            take(county, year, today=today)
+            taken.append(county.name)
+    return taken
