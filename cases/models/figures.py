@@ -1,17 +1,31 @@
 """The counts behind the figures a county is judged by (辍学率, 巩固率): enrolment at the start of
 each school year, and the movements the cases do not show (transfers in, graduations, earlier
 years), each with its source. What the cases show (transfers out, suspensions, deaths, dropouts)
-is read from their events (workflows.figures), so a figure for a past date comes from history,
-not from today's rows."""
+is read from their events (workflows.figures). Both kept here have their history: a figure for
+a past date reads them as they stood then, not today's rows."""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from .. import clock
 from ..validators import LINE_MAX_LENGTH, free_text
 
 GRADE_LEVELS = [MinValueValidator(1), MaxValueValidator(9)]
+
+
+class DatedHistory(models.Model):
+    """History rows dated by the engine's clock (a demo replay or a test may set it), so that
+    a figure for a past day reads the counts as they stood that day."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self._history_date = clock.now()
+        super().save(*args, **kwargs)
 
 
 class CountSource(models.TextChoices):
@@ -20,7 +34,7 @@ class CountSource(models.TextChoices):
     IMPORT = "import", _("Imported")
 
 
-class Enrolment(models.Model):
+class Enrolment(DatedHistory):
     """在校生数: the students of a school's grade at the start of a school year (1 September
     of `school_year` to 31 August of the next)."""
 
@@ -40,6 +54,7 @@ class Enrolment(models.Model):
         null=True,
         blank=True,
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("enrolment")
@@ -67,7 +82,7 @@ class MovementKind(models.TextChoices):
     GRADUATED = "graduated", _("Graduated")  # 毕业
 
 
-class Movement(models.Model):
+class Movement(DatedHistory):
     """Students joining or leaving a school's grade on a day, as a count: entered by hand or
     imported for what the cases cannot show."""
 
@@ -90,6 +105,7 @@ class Movement(models.Model):
         null=True,
         blank=True,
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("student movement")

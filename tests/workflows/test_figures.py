@@ -77,21 +77,22 @@ def transferred(world, case, day):
 
 
 def recorded(world, kind, grade, on, count):
-    Movement.objects.create(
-        school=world.school,
-        grade_level=grade,
-        kind=kind,
-        on=on,
-        count=count,
-        source=CountSource.HAND,
-    )
+    """Entered by hand on the day it happened."""
+    with clock.frozen(at(on.year, on.month, on.day, 18)):
+        Movement.objects.create(
+            school=world.school,
+            grade_level=grade,
+            kind=kind,
+            on=on,
+            count=count,
+            source=CountSource.HAND,
+        )
 
 
-def build_year(world):
-    """School year 2025 (1 September 2025 to 31 August 2026) at the world's one school, whose
-    class is in grade 5."""
-    for grade, count, year in ((5, 200, 2025), (6, 190, 2025), (1, 195, 2020)):
-        Enrolment.objects.create(
+def enrol(world, grade, count, year):
+    """Entered by hand in the first week of the school year."""
+    with clock.frozen(at(year, 9, 5)):
+        return Enrolment.objects.create(
             school=world.school,
             grade_level=grade,
             school_year=year,
@@ -99,6 +100,13 @@ def build_year(world):
             source=CountSource.HAND,
             taken_on=datetime.date(year, 9, 1),
         )
+
+
+def build_year(world):
+    """School year 2025 (1 September 2025 to 31 August 2026) at the world's one school, whose
+    class is in grade 5."""
+    for grade, count, year in ((5, 200, 2025), (6, 190, 2025), (1, 195, 2020)):
+        enrol(world, grade, count, year)
     # E: confirmed in the year before and still out: the earlier year's dropout, not this one's
     confirmed(world, at(2025, 6, 10))
     # A: confirmed in October, still at home visits: a dropout of the year
@@ -192,14 +200,7 @@ def test_a_transfer_in_a_cohorts_year_counts_against_its_rate(world):
     # the world's class is in grade 5 in 2025: transfer D, and the 3 transferred into grade 5
     # that September, belong to the cohort that entered grade 1 in 2021 and graduates in the
     # school year 2026: 100 + 3 − 1
-    Enrolment.objects.create(
-        school=world.school,
-        grade_level=1,
-        school_year=2021,
-        count=100,
-        source=CountSource.HAND,
-        taken_on=datetime.date(2021, 9, 1),
-    )
+    enrol(world, 1, 100, 2021)
     seen = rates.figures(world.county, 2026, datetime.date(2027, 7, 15), band="primary")
     assert (seen.consolidation.numerator, seen.consolidation.denominator) == (0, 102)
 
@@ -229,3 +230,13 @@ def test_the_enrolment_count_takes_the_roll_and_keeps_what_was_entered_by_hand(w
         (5, 5, CountSource.SNAPSHOT),
         (6, 41, CountSource.HAND),
     ]
+
+
+def test_a_count_corrected_later_leaves_the_earlier_days_figures_alone(world):
+    row = enrol(world, 5, 200, 2025)
+    with clock.frozen(at(2026, 3, 1)):
+        row.count = 180
+        row.save()
+    before = rates.figures(world.county, 2025, datetime.date(2026, 2, 1))
+    after = rates.figures(world.county, 2025, datetime.date(2026, 3, 2))
+    assert (before.enrolment, after.enrolment) == (200, 180)

@@ -2,7 +2,8 @@
 day: the enrolment at each year's start, the movements recorded by hand or imported, and what
 the cases' events show up to that day. A closed case's reason is fixed when it closes and
 events are never changed, so the same day always gives the same answer. Everything is read in
-one query per kind of record, whatever the number of schools and years (`Gathered`).
+one query per kind of record, whatever the number of schools and years (`Gathered`); the
+recorded counts as their history says they stood on the day.
 
 From the cases, in the school year of the event and up to the day:
 - closed as a transfer or a move out of the jurisdiction: 转出; as a suspension: 休学; as a
@@ -83,8 +84,8 @@ def gather(unit: Unit, first: int, last: int, as_of: datetime.date) -> Gathered:
         as_of=as_of,
         schools=tuple(schools.order_by("name").values_list("id", "name")),
         from_cases=tuple(_case_movements(schools, first, end)),
-        recorded=_recorded(schools, first, end),
-        enrolled=_enrolled(schools, first, last),
+        recorded=_recorded(schools, first, end, as_of),
+        enrolled=_enrolled(schools, first, last, as_of),
     )
 
 
@@ -137,9 +138,9 @@ def _moved(rows: list, start: datetime.date, end: datetime.date):
         yield moved(RETURNED, confirmed)
 
 
-def _recorded(schools, first: int, end: datetime.date) -> dict:
+def _recorded(schools, first: int, end: datetime.date, as_of: datetime.date) -> dict:
     totals: dict = defaultdict(int)
-    rows = Movement.objects.filter(
+    rows = Movement.history.as_of(clock.end_of_day(as_of)).filter(
         school__in=schools, on__range=(years.first_day(first), end)
     ).values_list("school_id", "kind", "grade_level", "on", "count")
     for school_id, kind, grade, on, count in rows:
@@ -147,8 +148,8 @@ def _recorded(schools, first: int, end: datetime.date) -> dict:
     return dict(totals)
 
 
-def _enrolled(schools, first: int, last: int) -> dict:
-    rows = Enrolment.objects.filter(
+def _enrolled(schools, first: int, last: int, as_of: datetime.date) -> dict:
+    rows = Enrolment.history.as_of(clock.end_of_day(as_of)).filter(
         school__in=schools, school_year__range=(first, last)
     ).values_list("school_id", "grade_level", "school_year", "count")
     return {(school_id, grade, year): count for school_id, grade, year, count in rows}

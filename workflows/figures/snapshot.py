@@ -9,6 +9,7 @@ from collections import Counter
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from simple_history.utils import bulk_create_with_history
 
 from cases import clock
 from cases.models import (
@@ -74,7 +75,7 @@ def take(unit: Unit, year: int, *, by=None, today: datetime.date | None = None) 
         for (school_id, grade), count in sorted(tally.items())
         if (school_id, grade) not in kept
     ]
-    Enrolment.objects.bulk_create(rows)
+    bulk_create_with_history(rows, Enrolment, default_user=by, default_date=clock.now())
     return len(rows)
 
 
