@@ -14,10 +14,13 @@ from .models import (
     Case,
     CaseEvent,
     Contact,
+    CountSource,
     Document,
     DropoutReason,
+    Enrolment,
     Guardian,
     HouseholdChild,
+    Movement,
     RiskFlag,
     RosterDeparture,
     RosterImport,
@@ -355,3 +358,31 @@ class WordingAdmin(NoDeleteMixin, admin.ModelAdmin):
         obj.created_by = request.user
         obj.created_at = clock.now()
         obj.save()
+
+
+class CountAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    """Counts entered by hand (earlier years, the 学籍 system's figures): a mistake is corrected,
+    its history kept, so a figure for an earlier day still reads what stood then."""
+
+    list_filter = ["source"]
+    autocomplete_fields = ["school"]
+    readonly_fields = ["source", "recorded_by"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.source = CountSource.HAND
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(CountAdmin):
+    list_display = ["school", "school_year", "grade_level", "count", "source", "taken_on"]
+    list_filter = ["school_year", "source"]
+
+
+@admin.register(Movement)
+class MovementAdmin(CountAdmin):
+    list_display = ["school", "on", "grade_level", "kind", "count", "source"]
+    list_filter = ["kind", "source"]
+    date_hierarchy = "on"

@@ -930,6 +930,12 @@ def _import_and_attendance_objects(side: Side, case) -> None:
         student=student, measures="一帮一", responsible="班主任", reviewed_on=day,
         updated_by=world[HT],
     )  # fmt: skip
+    records.Enrolment.objects.create(
+        school=world.school, grade_level=5, school_year=2030, count=40, source="hand", taken_on=day
+    )
+    records.Movement.objects.create(
+        school=world.school, grade_level=5, kind="transferred_in", on=day, source="hand"
+    )
 
 
 def _schedule_objects() -> None:
