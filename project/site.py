@@ -18,6 +18,7 @@ from notifications.views import InboxView
 from workflows.views import (
     attendance,
     case_pages,
+    figures,
     lists,
     notices,
     reconcile,
@@ -137,6 +138,12 @@ class WorkApp(Application):
         ),
         Page(app_name="inbox", title=_("Inbox"), icon="notifications", view_class=InboxView),
         Page(
+            app_name="figures",
+            title=_("Figures"),
+            icon="insights",
+            view_class=figures.FiguresView,
+        ),
+        Page(
             app_name="reconcile",
             title=_("Reconciliation"),
             icon="compare_arrows",
@@ -161,6 +168,8 @@ class WorkApp(Application):
         path("cases/<int:pk>/steps/<str:step>/", case_pages.StepView.as_view(), name="case_step"),
         path("cases/<int:pk>/contacts/new/", case_pages.ContactView.as_view(), name="case_contact"),
         path("cases/<int:pk>/identity/", case_pages.UnmaskView.as_view(), name="case_unmask"),
+        # a parameter, so that the site's index does not take it for the first page
+        path("figures/<str:kind>/cases/", figures.FigureCasesView.as_view(), name="figure_cases"),
         path("cases/<int:pk>/notices/new/", notices.NoticeIssueView.as_view(), name="notice_issue"),
         path(
             "cases/<int:pk>/documents/<int:document>/pdf/",

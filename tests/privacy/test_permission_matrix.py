@@ -680,6 +680,36 @@ KNOWN.update(
         ),
     }
 )
+FIGURE_ROLES = {SO, DS, CS}
+KNOWN.update(
+    {
+        "work:figures:index": (
+            Variant(
+                "",
+                page("work:figures:index"),
+                table(
+                    GET=by_role(FIGURE_ROLES, OK, FORBIDDEN),
+                    POST=by_role(FIGURE_ROLES, NO_METHOD, FORBIDDEN),
+                ),
+                objects=False,
+                methods=(GET, POST),
+            ),
+        ),
+        # the cases behind a count: only those in the reader's reach are listed
+        "work:figure_cases": (
+            Variant(
+                "",
+                page("work:figure_cases", args=["dropped_out"]),
+                table(
+                    GET=by_role(FIGURE_ROLES, OK, FORBIDDEN),
+                    POST=by_role(FIGURE_ROLES, NO_METHOD, FORBIDDEN),
+                ),
+                objects=False,
+                methods=(GET, POST),
+            ),
+        ),
+    }
+)
 KNOWN["work:case_step"] += (
     # the order is served but its limit has not passed: back to the case page
     step("refer", Stage.LEGAL_ENFORCEMENT, blocked={TO, CS}),

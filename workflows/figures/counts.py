@@ -140,18 +140,22 @@ def _moved(rows: list, start: datetime.date, end: datetime.date):
 
 def _recorded(schools, first: int, end: datetime.date, as_of: datetime.date) -> dict:
     totals: dict = defaultdict(int)
-    rows = Movement.history.as_of(clock.end_of_day(as_of)).filter(
-        school__in=schools, on__range=(years.first_day(first), end)
-    ).values_list("school_id", "kind", "grade_level", "on", "count")
+    rows = (
+        Movement.history.as_of(clock.end_of_day(as_of))
+        .filter(school__in=schools, on__range=(years.first_day(first), end))
+        .values_list("school_id", "kind", "grade_level", "on", "count")
+    )
     for school_id, kind, grade, on, count in rows:
         totals[school_id, kind, grade, years.school_year_of(on)] += count
     return dict(totals)
 
 
 def _enrolled(schools, first: int, last: int, as_of: datetime.date) -> dict:
-    rows = Enrolment.history.as_of(clock.end_of_day(as_of)).filter(
-        school__in=schools, school_year__range=(first, last)
-    ).values_list("school_id", "grade_level", "school_year", "count")
+    rows = (
+        Enrolment.history.as_of(clock.end_of_day(as_of))
+        .filter(school__in=schools, school_year__range=(first, last))
+        .values_list("school_id", "grade_level", "school_year", "count")
+    )
     return {(school_id, grade, year): count for school_id, grade, year, count in rows}
 
 

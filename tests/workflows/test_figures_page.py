@@ -1,0 +1,78 @@
+"""The figures page: per school and in total, each count of cases opening the cases behind it,
+within the reader's reach; the page's queries do not grow with the schools."""
+
+import datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.models import MovementKind, Role
+
+from .. import factories
+from .test_figures import build_year
+
+URL = reverse("work:figures:index")
+QUERY = {"year": 2025, "as_of": "2026-07-15", "band": "primary"}
+
+
+def test_the_county_sees_each_school_and_the_total(client, world):
+    build_year(world)
+    client.force_login(world[Role.COUNTY_SUPERVISOR])
+    page = client.get(URL, {**QUERY, "unit": world.county.pk}).content.decode()
+    assert f'data-school="{world.school.pk}"' in page
+    assert 'data-rate="lianji" data-of="1/390"' in page
+    assert 'data-rate="dictionary" data-of="4/390"' in page
+    assert 'data-rate="consolidation" data-of="185/197"' in page
+    assert "0.26%" in page
+    assert "93.91%" in page
+
+
+def test_a_count_opens_the_cases_behind_it(client, world):
+    build_year(world)
+    client.force_login(world[Role.COUNTY_SUPERVISOR])
+    listed = client.get(
+        reverse("work:figure_cases", args=[MovementKind.DROPPED_OUT]),
+        {**QUERY, "unit": world.county.pk},
+    ).content.decode()
+    assert listed.count("data-case=") == 2
+
+
+def test_the_cases_listed_are_within_the_readers_reach(client, world):
+    build_year(world)
+    other_school = factories.SchoolFactory(parent=world.district, name="另一小学")
+    officer = factories.UserFactory(username="other_officer")
+    factories.StaffRoleFactory(user=officer, role=Role.SCHOOL_OFFICER, unit=other_school)
+    client.force_login(officer)
+    # the officer's own unit is the only one offered: the world's school is not theirs
+    listed = client.get(
+        reverse("work:figure_cases", args=[MovementKind.DROPPED_OUT]),
+        {**QUERY, "unit": world.county.pk},
+    ).content.decode()
+    assert "data-case=" not in listed
+
+
+def test_a_teacher_is_refused(client, world):
+    client.force_login(world[Role.HOMEROOM_TEACHER])
+    assert client.get(URL).status_code == 403
+
+
+def test_the_pages_queries_do_not_grow_with_the_schools(client, world):
+    build_year(world)
+    client.force_login(world[Role.COUNTY_SUPERVISOR])
+    query = {**QUERY, "unit": world.county.pk}
+    client.get(URL, query)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL, query)
+    for n in range(3):
+        factories.SchoolFactory(parent=world.district, name=f"新学校{n}")
+    with CaptureQueriesContext(connection) as many:
+        client.get(URL, query)
+    assert len(many) == len(few)
+
+
+def test_a_day_before_the_year_shows_no_figures_and_no_error(client, world):
+    client.force_login(world[Role.COUNTY_SUPERVISOR])
+    day = datetime.date(2025, 8, 1).isoformat()
+    response = client.get(URL, {"year": 2025, "as_of": day, "unit": world.county.pk})
+    assert response.status_code == 200

@@ -1,0 +1,157 @@
+"""控辍指标: the figures of the units a school officer or a supervisor serves, per school and in
+total, for a school year seen from a day; each count of cases opens the cases behind it."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from cases import clock, selectors
+from cases.access import grants_of
+from cases.models import MovementKind, Role
+
+from ..figures import counts, rates, years
+from ..forms import date_input
+from .attendance import ForRoles
+
+FIGURE_ROLES = frozenset({Role.SCHOOL_OFFICER, Role.DISTRICT_SUPERVISOR, Role.COUNTY_SUPERVISOR})
+BAND_CHOICES = [
+    ("all", _("Grades 1-9")),
+    ("primary", _("Primary (grades 1-6)")),
+    ("junior", _("Junior middle (grades 7-9)")),
+]
+# The counts a reader may open as a list of cases: what the cases show.
+FROM_CASES = {
+    MovementKind.DROPPED_OUT: _("dropped out"),
+    MovementKind.TRANSFERRED_OUT: _("transferred out"),
+    MovementKind.SUSPENDED: _("suspended"),
+    MovementKind.DECEASED: _("deceased"),
+    counts.RETURNED: _("returned"),
+}
+YEARS_BACK = 6
+
+
+def units_of(user) -> list:
+    """The units whose figures `user` may see: those of their grants in the figures' roles."""
+    seen, units = set(), []
+    for grant in grants_of(user):
+        if grant.role in FIGURE_ROLES and grant.unit.pk not in seen:
+            seen.add(grant.unit.pk)
+            units.append(grant.unit)
+    return sorted(units, key=lambda unit: unit.path)
+
+
+class FiguresForm(forms.Form):
+    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int)
+    year = forms.TypedChoiceField(label=_("School year"), coerce=int)
+    as_of = forms.DateField(label=_("As of"), widget=date_input(), required=False)
+    band = forms.ChoiceField(label=_("Grades"), choices=BAND_CHOICES, required=False)
+
+    def __init__(self, *args, units, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        now = years.school_year_of(clock.today())
+        self.fields["unit"].choices = [(unit.pk, unit.name) for unit in units]
+        self.fields["year"].choices = [
+            (year, f"{year}—{year + 1}") for year in range(now, now - YEARS_BACK, -1)
+        ]
+
+    def chosen(self, units) -> tuple:
+        """(unit, year, day, band): the valid choice, or the defaults."""
+        data = self.cleaned_data if self.is_valid() else {}
+        by_pk = {unit.pk: unit for unit in units}
+        unit = by_pk.get(data.get("unit"), units[0])
+        year = data.get("year") or years.school_year_of(clock.today())
+        day = data.get("as_of") or min(clock.today(), years.last_day(year))
+        return unit, year, day, data.get("band") or "all"
+
+
+# The table's counts, in FORMATS.md's order: what takes a student off the roll, then onto it.
+COLUMNS = (
+    MovementKind.DROPPED_OUT,
+    MovementKind.SUSPENDED,
+    MovementKind.DECEASED,
+    MovementKind.TRANSFERRED_OUT,
+    MovementKind.OTHER_OUT,
+    MovementKind.LEFT_NOT_ENROLLED,
+    MovementKind.TRANSFERRED_IN,
+    MovementKind.OTHER_IN,
+    MovementKind.GRADUATED,
+)
+
+
+def line(figures: rates.Figures) -> dict:
+    """A row of the table: each count with how many of it the cases show (those open a list)."""
+    shown = dict.fromkeys(COLUMNS, 0)
+    for movement in figures.cases:
+        if movement.kind in shown:
+            shown[movement.kind] += 1
+    cells = [
+        {"kind": kind, "count": figures.moved.get(kind, 0), "from_cases": shown[kind]}
+        for kind in COLUMNS
+    ]
+    school = next(iter(figures.school_ids)) if len(figures.school_ids) == 1 else ""
+    return {"figures": figures, "cells": cells, "school": school}
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class FiguresView(ForRoles, TemplateView):
+    template_name = "workflows/figures.html"
+    roles = FIGURE_ROLES
+
+    def chosen(self):
+        units = units_of(self.request.user)
+        form = FiguresForm(self.request.GET or None, units=units)
+        return form, form.chosen(units)
+
+    def get_context_data(self, **kwargs):
+        form, (unit, year, day, band) = self.chosen()
+        table = [line(figures) for figures in rates.table(unit, year, day, band)]
+        return {
+            **super().get_context_data(**kwargs),
+            "form": form,
+            "unit": unit,
+            "year": year,
+            "day": day,
+            "band": band,
+            "rows": table[:-1],
+            "total": table[-1],
+            "query": f"unit={unit.pk}&year={year}&as_of={day:%Y-%m-%d}&band={band}",
+        }
+
+
+@method_decorator([login_required, never_cache], name="dispatch")
+class FigureCasesView(FiguresView):
+    """The cases behind one count: of one school or all, of one kind; within the reader's
+    reach."""
+
+    template_name = "workflows/figure_cases.html"
+
+    def get_context_data(self, **kwargs):
+        kind = kwargs["kind"]
+        if kind not in FROM_CASES:
+            raise Http404
+        _form, (unit, year, day, band) = self.chosen()
+        school = self.request.GET.get("school")
+        total = rates.table(unit, year, day, band)[-1]
+        ids = [
+            m.case_id
+            for m in total.cases
+            if m.kind == kind and (not school or str(m.school_id) == school)
+        ]
+        cases = (
+            selectors.cases_in_reach(self.request.user)
+            .filter(pk__in=ids)
+            .select_related("student", "school", "klass")
+            .order_by("school__name", "pk")
+        )
+        return {
+            **TemplateView.get_context_data(self, **kwargs),
+            "unit": unit,
+            "year": year,
+            "day": day,
+            "kind_label": FROM_CASES[kind],
+            "cases": cases,
+        }
