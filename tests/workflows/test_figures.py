@@ -16,7 +16,7 @@ from cases.models import (
     Role,
 )
 from workflows import services
-from workflows.figures import rates, snapshot
+from workflows.figures import counts, durability, rates, snapshot, timeliness
 
 
 def at(year, month, day, hour=9):
@@ -240,3 +240,46 @@ def test_a_count_corrected_later_leaves_the_earlier_days_figures_alone(world):
     before = rates.figures(world.county, 2025, datetime.date(2026, 2, 1))
     after = rates.figures(world.county, 2025, datetime.date(2026, 3, 2))
     assert (before.enrolment, after.enrolment) == (200, 180)
+
+
+def test_timeliness_counts_the_stages_due_by_the_day(world):
+    # X: opened and reported on Monday 3 November, confirmed two hours later, back on the
+    # Wednesday; the returned stage's 3 working days then pass with no follow-up started
+    x = confirmed(world, at(2025, 11, 3))
+    returned(world, x, at(2025, 11, 5))
+    # Y: confirmed the same day, escalated on the 20th, after its week of home visits; the
+    # township's 10 working days run past the 30th, so that stage is not due yet
+    y = confirmed(world, at(2025, 11, 3))
+    escalated(world, y, at(2025, 11, 20))
+    found = timeliness.spans(counts.schools_under(world.county), 2025, datetime.date(2025, 11, 30))
+    by_school = timeliness.by(found, "school_id")[world.school.pk]
+    # X: identified, reported, home visits on time; returned late. Y: identified, reported on
+    # time; home visits late.
+    assert (by_school.numerator, by_school.denominator) == (5, 7)
+    by_owner = timeliness.by(found, "owner_id")
+    teacher, officer = world[Role.HOMEROOM_TEACHER].pk, world[Role.SCHOOL_OFFICER].pk
+    assert (by_owner[teacher].numerator, by_owner[teacher].denominator) == (3, 5)
+    assert (by_owner[officer].numerator, by_owner[officer].denominator) == (2, 2)
+
+
+def test_durability_by_the_step_that_brought_them_back(world):
+    official = world[Role.TOWNSHIP_OFFICIAL]
+    # X: back from home visits on 5 November, absent again on 20 January (day 76)
+    x = returned(world, confirmed(world, at(2025, 11, 3)), at(2025, 11, 5))
+    with clock.frozen(at(2026, 1, 20)):
+        services.case_relapse(case=x, by=world[Role.HOMEROOM_TEACHER], note="又未到校")
+    # Z: back from the township's persuasion on 2 March, and stays
+    z = escalated(world, confirmed(world, at(2026, 2, 2)), at(2026, 2, 10))
+    with clock.frozen(at(2026, 3, 2)):
+        services.case_mark_returned(case=z, by=official, returned_on=datetime.date(2026, 3, 2))
+    day = datetime.date(2026, 7, 31)
+    found = durability.returns(counts.schools_under(world.county), 2025, day)
+    curve = durability.curve(found, day)
+
+    def shown(stage):
+        return {days: (r.numerator, r.denominator) for days, r in curve[stage].items()}
+
+    assert shown("home_visit") == {30: (1, 1), 90: (0, 1), 180: (0, 1)}
+    # 180 days after 2 March is 29 August: not yet on 31 July
+    assert shown("township_persuasion") == {30: (1, 1), 90: (1, 1), 180: (0, 0)}
+    assert shown("all") == {30: (2, 2), 90: (1, 2), 180: (0, 1)}
