@@ -76,3 +76,17 @@ def test_a_day_before_the_year_shows_no_figures_and_no_error(client, world):
     day = datetime.date(2025, 8, 1).isoformat()
     response = client.get(URL, {"year": 2025, "as_of": day, "unit": world.county.pk})
     assert response.status_code == 200
+
+
+def test_the_page_shows_timeliness_and_durability(client, world):
+    build_year(world)
+    client.force_login(world[Role.COUNTY_SUPERVISOR])
+    page = client.get(URL, {**QUERY, "unit": world.county.pk}).content.decode()
+    assert 'data-timeliness="schools"' in page
+    assert 'data-timeliness="owners"' in page
+    assert 'data-rate="durability"' in page
+    assert 'data-late="' in page
+    late = client.get(
+        reverse("work:figure_cases", args=["late"]), {**QUERY, "unit": world.county.pk}
+    ).content.decode()
+    assert "data-case=" in late

@@ -3,6 +3,7 @@ total, for a school year seen from a day; each count of cases opens the cases be
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -11,9 +12,10 @@ from django.views.generic import TemplateView
 
 from cases import clock, selectors
 from cases.access import grants_of
-from cases.models import MovementKind, Role
+from cases.models import MovementKind, Role, Stage, Unit
+from cases.staff import name_of
 
-from ..figures import counts, rates, years
+from ..figures import counts, durability, rates, timeliness, years
 from ..forms import date_input
 from .attendance import ForRoles
 
@@ -30,6 +32,15 @@ FROM_CASES = {
     MovementKind.SUSPENDED: _("suspended"),
     MovementKind.DECEASED: _("deceased"),
     counts.RETURNED: _("returned"),
+}
+LATE = "late"  # the cases with a stage past its deadline (timeliness)
+LATE_LABEL = _("a stage finished late, or still running past its deadline")
+OWNERS_SHOWN = 20
+BACK_FROM = {
+    Stage.HOME_VISIT: Stage.HOME_VISIT.label,
+    Stage.TOWNSHIP_PERSUASION: Stage.TOWNSHIP_PERSUASION.label,
+    Stage.LEGAL_ENFORCEMENT: Stage.LEGAL_ENFORCEMENT.label,
+    "all": _("All returns"),
 }
 YEARS_BACK = 6
 
@@ -96,6 +107,37 @@ def line(figures: rates.Figures) -> dict:
     return {"figures": figures, "cells": cells, "school": school}
 
 
+def follow_through(unit, year: int, day) -> dict:
+    """Timeliness per school, township and owner (the worst first), and the durability curve."""
+    schools = counts.schools_under(unit)
+    spans = timeliness.spans(schools, year, day)
+    names = dict(schools.values_list("pk", "name"))
+    townships = dict(
+        Unit.objects.filter(pk__in={span.township_id for span in spans}).values_list("pk", "name")
+    )
+    owner_rates = timeliness.by(spans, "owner_id")
+    owners = {user.pk: name_of(user) for user in User.objects.filter(pk__in=list(owner_rates))}
+
+    def rows(rates_by, labels, limit=None):
+        found = [(labels.get(key, "—"), rate) for key, rate in rates_by.items()]
+        found.sort(key=lambda row: (row[1].percent is None, row[1].percent or 0, row[0]))
+        return found[:limit] if limit else found
+
+    curve = durability.curve(durability.returns(schools, year, day), day)
+    return {
+        "late": sum(1 for span in spans if not span.on_time),
+        "timely_schools": rows(timeliness.by(spans, "school_id"), names),
+        "timely_townships": rows(timeliness.by(spans, "township_id"), townships),
+        "timely_owners": rows(owner_rates, owners, OWNERS_SHOWN),
+        "spans": durability.SPANS,
+        "durability": [
+            (label, [curve[stage][days] for days in durability.SPANS])
+            for stage, label in BACK_FROM.items()
+            if stage in curve
+        ],
+    }
+
+
 @method_decorator([login_required, never_cache], name="dispatch")
 class FiguresView(ForRoles, TemplateView):
     template_name = "workflows/figures.html"
@@ -119,6 +161,7 @@ class FiguresView(ForRoles, TemplateView):
             "rows": table[:-1],
             "total": table[-1],
             "query": f"unit={unit.pk}&year={year}&as_of={day:%Y-%m-%d}&band={band}",
+            **follow_through(unit, year, day),
         }
 
 
@@ -131,16 +174,20 @@ class FigureCasesView(FiguresView):
 
     def get_context_data(self, **kwargs):
         kind = kwargs["kind"]
-        if kind not in FROM_CASES:
+        if kind not in FROM_CASES and kind != LATE:
             raise Http404
         _form, (unit, year, day, band) = self.chosen()
         school = self.request.GET.get("school")
-        total = rates.table(unit, year, day, band)[-1]
-        ids = [
-            m.case_id
-            for m in total.cases
-            if m.kind == kind and (not school or str(m.school_id) == school)
-        ]
+        if kind == LATE:
+            late = timeliness.spans(counts.schools_under(unit), year, day)
+            ids = [span.case_id for span in late if not span.on_time]
+        else:
+            total = rates.table(unit, year, day, band)[-1]
+            ids = [
+                m.case_id
+                for m in total.cases
+                if m.kind == kind and (not school or str(m.school_id) == school)
+            ]
         cases = (
             selectors.cases_in_reach(self.request.user)
             .filter(pk__in=ids)
@@ -152,6 +199,6 @@ class FigureCasesView(FiguresView):
             "unit": unit,
             "year": year,
             "day": day,
-            "kind_label": FROM_CASES[kind],
+            "kind_label": FROM_CASES.get(kind, LATE_LABEL),
             "cases": cases,
         }
