@@ -28,6 +28,7 @@ from .models import (
     StaffPhone,
     Stage,
     Student,
+    Targets,
     Unit,
     Wording,
 )
@@ -386,3 +387,8 @@ class MovementAdmin(CountAdmin):
     list_display = ["school", "on", "grade_level", "kind", "count", "source"]
     list_filter = ["kind", "source"]
     date_hierarchy = "on"
+
+
+@admin.register(Targets)
+class TargetsAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = ["county", "dropout", "dropout_primary", "dropout_junior", "consolidation"]

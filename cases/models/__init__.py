@@ -32,7 +32,7 @@ from .documents import (
     ServiceMethod,
     Wording,
 )
-from .figures import CountSource, Enrolment, Movement, MovementKind
+from .figures import CountSource, Enrolment, Movement, MovementKind, Targets
 from .attendance import (
     EXCUSED,
     Absence,
@@ -106,6 +106,7 @@ __all__ = [
     "Student",
     "Subsidy",
     "SupportPlan",
+    "Targets",
     "Term",
     "Unit",
     "UnitGroupObjectPermission",

@@ -115,3 +115,41 @@ class Movement(DatedHistory):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.on:%Y-%m-%d} × {self.count}"
+
+
+class Targets(DatedHistory):
+    """A county's targets for its figures; the plans' where none is set (篇三: 辍学率 at most
+    1 %, 2 % in primary and 3 % in junior middle school; 巩固率 100 %)."""
+
+    county = models.OneToOneField(
+        "cases.Unit",
+        verbose_name=_("county"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "county"},
+    )
+    dropout = models.DecimalField(
+        _("dropout rate at most (%), grades 1-9"), max_digits=5, decimal_places=2, default=1
+    )
+    dropout_primary = models.DecimalField(
+        _("dropout rate at most (%), primary"), max_digits=5, decimal_places=2, default=2
+    )
+    dropout_junior = models.DecimalField(
+        _("dropout rate at most (%), junior middle"), max_digits=5, decimal_places=2, default=3
+    )
+    consolidation = models.DecimalField(
+        _("consolidation rate at least (%)"), max_digits=5, decimal_places=2, default=100
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("figure targets")
+        verbose_name_plural = _("figure targets")
+
+    def __str__(self) -> str:
+        return str(self.county)
+
+    def dropout_for(self, band: str):
+        return {"primary": self.dropout_primary, "junior": self.dropout_junior}.get(
+            band, self.dropout
+        )

@@ -15,7 +15,7 @@ from cases.access import grants_of
 from cases.models import MovementKind, Role, Stage, Unit
 from cases.staff import name_of
 
-from ..figures import counts, durability, rates, timeliness, years
+from ..figures import charts, counts, durability, rates, timeliness, years
 from ..forms import date_input
 from .attendance import ForRoles
 
@@ -93,8 +93,9 @@ COLUMNS = (
 )
 
 
-def line(figures: rates.Figures) -> dict:
-    """A row of the table: each count with how many of it the cases show (those open a list)."""
+def line(figures: rates.Figures, targets) -> dict:
+    """A row of the table: each count with how many of it the cases show (those open a list),
+    and whether its rates meet the county's targets."""
     shown = dict.fromkeys(COLUMNS, 0)
     for movement in figures.cases:
         if movement.kind in shown:
@@ -104,7 +105,15 @@ def line(figures: rates.Figures) -> dict:
         for kind in COLUMNS
     ]
     school = next(iter(figures.school_ids)) if len(figures.school_ids) == 1 else ""
-    return {"figures": figures, "cells": cells, "school": school}
+    dropout = figures.dropout_lianji.percent
+    kept = figures.consolidation.percent if figures.consolidation else None
+    return {
+        "figures": figures,
+        "cells": cells,
+        "school": school,
+        "dropout_over": dropout is not None and dropout > targets.dropout_for(figures.band),
+        "consolidation_under": kept is not None and kept < targets.consolidation,
+    }
 
 
 def follow_through(unit, year: int, day) -> dict:
@@ -125,6 +134,7 @@ def follow_through(unit, year: int, day) -> dict:
 
     curve = durability.curve(durability.returns(schools, year, day), day)
     return {
+        "curve": curve,
         "late": sum(1 for span in spans if not span.on_time),
         "timely_schools": rows(timeliness.by(spans, "school_id"), names),
         "timely_townships": rows(timeliness.by(spans, "township_id"), townships),
@@ -150,7 +160,10 @@ class FiguresView(ForRoles, TemplateView):
 
     def get_context_data(self, **kwargs):
         form, (unit, year, day, band) = self.chosen()
-        table = [line(figures) for figures in rates.table(unit, year, day, band)]
+        targets = charts.targets_of(unit)
+        table = [line(figures, targets) for figures in rates.table(unit, year, day, band)]
+        follow = follow_through(unit, year, day)
+        target = targets.dropout_for(band)
         return {
             **super().get_context_data(**kwargs),
             "form": form,
@@ -161,7 +174,14 @@ class FiguresView(ForRoles, TemplateView):
             "rows": table[:-1],
             "total": table[-1],
             "query": f"unit={unit.pk}&year={year}&as_of={day:%Y-%m-%d}&band={band}",
-            **follow_through(unit, year, day),
+            **follow,
+            "targets": targets,
+            "dropout_target": target,
+            "charts": {
+                "trend": charts.trend(unit, year, day, band, target),
+                "overdue": charts.overdue(unit),
+                "durability": charts.durability_lines(follow["curve"], BACK_FROM),
+            },
         }
 
 

@@ -106,3 +106,70 @@
   document.addEventListener("DOMContentLoaded", start);
   document.addEventListener("turbo:load", start);
 })();
+
+// The figures' charts (控辍指标): drawn with the vendored ECharts from the numbers the page also
+// shows in its tables (json_script, not run as code).
+(function () {
+  "use strict";
+
+  function options(kind, data) {
+    var grid = { left: 48, right: 16, top: 40, bottom: 64, containLabel: true };
+    var legend = { top: 0, type: "scroll" };
+    if (kind === "trend") {
+      var target = data.months.map(function () { return data.target; });
+      return {
+        grid: grid, legend: legend, tooltip: { trigger: "axis", valueFormatter: percent },
+        xAxis: { type: "category", data: data.months },
+        yAxis: { type: "value", axisLabel: { formatter: "{value} %" } },
+        series: [
+          { name: data.names[0], type: "line", data: data.lianji, connectNulls: true },
+          { name: data.names[1], type: "line", data: data.dictionary, connectNulls: true },
+          { name: data.names[2], type: "line", data: target, lineStyle: { type: "dashed" },
+            symbol: "none" }
+        ]
+      };
+    }
+    if (kind === "overdue") {
+      return {
+        grid: grid, legend: legend, tooltip: { trigger: "axis" },
+        xAxis: { type: "category", data: data.schools, axisLabel: { rotate: 30 } },
+        yAxis: { type: "value", minInterval: 1 },
+        series: data.series.map(function (line) {
+          return { name: line.name, type: "bar", stack: "stages", data: line.data };
+        })
+      };
+    }
+    return {
+      grid: grid, legend: legend, tooltip: { trigger: "axis", valueFormatter: percent },
+      xAxis: { type: "category", data: data.days },
+      yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value} %" } },
+      series: data.series.map(function (line) {
+        return { name: line.name, type: "line", data: line.data, connectNulls: true };
+      })
+    };
+  }
+
+  function percent(value) {
+    return value === null || value === undefined ? "—" : value + " %";
+  }
+
+  function draw() {
+    var source = document.getElementById("kc-charts");
+    if (!source || !window.echarts) {
+      return;
+    }
+    var charts = JSON.parse(source.textContent);
+    document.querySelectorAll(".kc-chart[data-chart]").forEach(function (box) {
+      var chart = window.echarts.init(box, null, { renderer: "svg" });
+      chart.setOption(options(box.dataset.chart, charts[box.dataset.chart]));
+      box.dataset.drawn = "1";
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();

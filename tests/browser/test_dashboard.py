@@ -1,0 +1,33 @@
+"""A county supervisor reads the figures on a desktop and on a phone: the charts are drawn
+(by the vendored ECharts, under the Content-Security-Policy), the numbers are in the tables,
+and the page does not scroll sideways."""
+
+import pytest
+from playwright.sync_api import expect
+
+from cases.models import Role
+
+from ..workflows.test_figures import build_year
+from .test_tour import SIZES
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_dashboard_draws_its_charts_and_tables(ui, world, size, screenshot):
+    build_year(world)
+    page = ui.sign_in(world[Role.COUNTY_SUPERVISOR], **SIZES[size])
+    page.goto(
+        ui.url("work:figures:index")
+        + f"?unit={world.county.pk}&year=2025&as_of=2026-07-15&band=primary"
+    )
+    for chart in ("trend", "overdue", "durability"):
+        expect(page.locator(f'.kc-chart[data-chart="{chart}"][data-drawn="1"]')).to_be_visible()
+    expect(
+        page.locator('.kc-chart[data-chart="trend"] svg, .kc-chart[data-chart="trend"] canvas')
+    ).to_have_count(1)
+    total = page.locator('#kc-figures-table tfoot tr[data-total="1"]')
+    expect(total.locator('[data-rate="lianji"]')).to_contain_text("0.26%")
+    expect(total.locator('[data-rate="consolidation"]')).to_contain_text("93.91%")
+    assert not ui.has_horizontal_scroll(page)
+    screenshot(page, f"dashboard-{size}")
