@@ -966,6 +966,7 @@ def _import_and_attendance_objects(side: Side, case) -> None:
     records.Movement.objects.create(
         school=world.school, grade_level=5, kind="transferred_in", on=day, source="hand"
     )
+    records.Targets.objects.create(county=world.county)
 
 
 def _schedule_objects() -> None:
