@@ -20,6 +20,7 @@ from workflows.views import (
     case_pages,
     figures,
     lists,
+    monthly,
     notices,
     reconcile,
     registers,
@@ -144,6 +145,12 @@ class WorkApp(Application):
             view_class=figures.FiguresView,
         ),
         Page(
+            app_name="monthly",
+            title=_("Monthly report"),
+            icon="summarize",
+            view_class=monthly.MonthlyView,
+        ),
+        Page(
             app_name="reconcile",
             title=_("Reconciliation"),
             icon="compare_arrows",
@@ -170,6 +177,7 @@ class WorkApp(Application):
         path("cases/<int:pk>/identity/", case_pages.UnmaskView.as_view(), name="case_unmask"),
         # a parameter, so that the site's index does not take it for the first page
         path("figures/<str:kind>/cases/", figures.FigureCasesView.as_view(), name="figure_cases"),
+        path("monthly/<int:pk>/<str:fmt>/", monthly.MonthlyFileView.as_view(), name="monthly_file"),
         path("cases/<int:pk>/notices/new/", notices.NoticeIssueView.as_view(), name="notice_issue"),
         path(
             "cases/<int:pk>/documents/<int:document>/pdf/",

@@ -32,7 +32,7 @@ from .documents import (
     ServiceMethod,
     Wording,
 )
-from .figures import CountSource, Enrolment, Movement, MovementKind, Targets
+from .figures import CountSource, Enrolment, MonthlyReport, Movement, MovementKind, Targets
 from .attendance import (
     EXCUSED,
     Absence,
@@ -82,6 +82,7 @@ __all__ = [
     "ImportKind",
     "ImportMode",
     "ImportStatus",
+    "MonthlyReport",
     "Movement",
     "MovementKind",
     "PoorHousehold",

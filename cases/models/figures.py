@@ -140,6 +140,12 @@ class Targets(DatedHistory):
     consolidation = models.DecimalField(
         _("consolidation rate at least (%)"), max_digits=5, decimal_places=2, default=100
     )
+    # 四个一: the monthly report is due by this day of the month (the 28th in one county).
+    report_day = models.PositiveSmallIntegerField(
+        _("monthly report due by day"),
+        default=28,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -153,3 +159,39 @@ class Targets(DatedHistory):
         return {"primary": self.dropout_primary, "junior": self.dropout_junior}.get(
             band, self.dropout
         )
+
+
+class MonthlyReport(models.Model):
+    """月报: a unit's figures and register counts for a month, frozen when a supervisor signs it
+    (`content` is what was signed). A correction is a new version, with the reason."""
+
+    unit = models.ForeignKey(
+        "cases.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("month"))  # its first day
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    content = models.JSONField(_("content"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("signed by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    signed_at = models.DateTimeField(_("signed at"))
+    correction_reason = models.CharField(
+        _("reason for the correction"),
+        max_length=LINE_MAX_LENGTH,
+        blank=True,
+        validators=free_text(LINE_MAX_LENGTH),
+    )
+
+    class Meta:
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        ordering = ["-month", "unit", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "month", "version"], name="monthly_report_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.month:%Y-%m} v{self.version}"

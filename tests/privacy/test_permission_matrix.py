@@ -55,6 +55,7 @@ from cases.models import (
 )
 from notifications.models import InboxItem, Message, RecipientSettings
 from workflows import services
+from workflows.figures import monthly
 from workflows.models import CalendarDay, StagePolicy
 from workflows.notices import issuing, serving
 from workflows.roster import importing as roster_importing
@@ -710,6 +711,40 @@ KNOWN.update(
         ),
     }
 )
+KNOWN.update(
+    {
+        # a supervisor signs: the district's report; the county's is signed already, so a
+        # second signing asks for the correction's reason (422); the others read
+        "work:monthly:index": (
+            Variant(
+                "",
+                page("work:monthly:index"),
+                table(
+                    GET=by_role(FIGURE_ROLES, OK, FORBIDDEN),
+                    POST={
+                        **by_role({DS}, Expect(302, "/work/monthly/", writes=True), FORBIDDEN),
+                        CS: INVALID,
+                    },
+                ),
+                objects=False,
+                methods=(GET, POST),
+            ),
+        ),
+        # the county's report: its supervisor's; the school's and district's readers do not
+        # reach the county's unit, nor does anyone else
+        "work:monthly_file": (
+            Variant(
+                "",
+                lambda side, persona: reverse("work:monthly_file", args=[side.report, "xlsx"]),
+                table(
+                    GET=by_role({CS}, OK, NOT_FOUND),
+                    POST=by_role({CS}, NO_METHOD, NOT_FOUND),
+                ),
+                methods=(GET, POST),
+            ),
+        ),
+    }
+)
 KNOWN["work:case_step"] += (
     # the order is served but its limit has not passed: back to the case page
     step("refer", Stage.LEGAL_ENFORCEMENT, blocked={TO, CS}),
@@ -791,6 +826,7 @@ class Side:
     items: dict[str, int]  # role -> the pk of an inbox item of that role's user
     imports: dict[str, int]  # role -> the pk of a roster import that role's user uploaded
     documents: dict[str, int] = dataclasses.field(default_factory=dict)  # kind -> a document
+    report: int = 0  # a monthly report of the county, signed by its supervisor
 
 
 @dataclasses.dataclass
@@ -862,7 +898,8 @@ def _side(prefix: str, mark: str) -> Side:
     )
     items = {role: _inbox_item(world[role], n) for n, role in enumerate(ROLES)}
     imports = {role: _roster_import(world[role]) for role in ROLES}
-    return Side(world, cases, student("free"), items, imports, _documents(world, cases))
+    report = monthly.sign(world.county, monthly.month_of(clock.today()), by=world[CS])
+    return Side(world, cases, student("free"), items, imports, _documents(world, cases), report.pk)
 
 
 def _documents(world, cases) -> dict[str, int]:
