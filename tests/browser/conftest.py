@@ -249,7 +249,12 @@ class Ui:
 
     @staticmethod
     def has_horizontal_scroll(page) -> bool:
-        return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        """Whether the page is wider than the screen: it scrolls sideways, or (on a phone) the
+        browser zoomed out to fit it, which makes the layout viewport wider than the screen."""
+        return page.evaluate(
+            "document.documentElement.scrollWidth > window.innerWidth"
+            " || window.innerWidth > document.documentElement.clientWidth + 1"
+        )
 
 
 @pytest.fixture

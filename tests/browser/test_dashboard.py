@@ -3,6 +3,7 @@
 and the page does not scroll sideways."""
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from cases.models import Role
@@ -31,3 +32,16 @@ def test_the_dashboard_draws_its_charts_and_tables(ui, world, size, screenshot):
     expect(total.locator('[data-rate="consolidation"]')).to_contain_text("93.91%")
     assert not ui.has_horizontal_scroll(page)
     screenshot(page, f"dashboard-{size}")
+
+
+def test_the_charts_are_drawn_when_the_page_is_reached_from_the_menu(ui, world):
+    build_year(world)
+    page = ui.sign_in(world[Role.COUNTY_SUPERVISOR])
+    ui.visit(page, "work:overdue:index")
+    page.locator(f'a[href="{reverse("work:figures:index")}"]').first.click()
+    expect(page.locator('.kc-chart[data-chart="trend"][data-drawn="1"]')).to_be_visible()
+    # and again after choosing another band with the page's own form
+    page.select_option('select[name="band"]', "junior")
+    page.locator("#kc-figures-choice button[type=submit]").click()
+    expect(page.locator('select[name="band"]')).to_have_value("junior")
+    expect(page.locator('.kc-chart[data-chart="overdue"][data-drawn="1"]')).to_be_visible()

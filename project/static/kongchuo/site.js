@@ -155,18 +155,44 @@
 
   function draw() {
     var source = document.getElementById("kc-charts");
-    if (!source || !window.echarts) {
+    if (!source) {
+      return;
+    }
+    if (!window.echarts) {
+      // Reached through Turbo: the library's script is still loading; draw once it has.
+      var script = document.querySelector("script[src*='echarts']");
+      if (script) {
+        script.addEventListener("load", draw, { once: true });
+      }
       return;
     }
     var charts = JSON.parse(source.textContent);
     document.querySelectorAll(".kc-chart[data-chart]").forEach(function (box) {
+      var old = window.echarts.getInstanceByDom(box);
+      if (old) {
+        old.dispose();
+      }
       var chart = window.echarts.init(box, null, { renderer: "svg" });
       chart.setOption(options(box.dataset.chart, charts[box.dataset.chart]));
       box.dataset.drawn = "1";
-      window.addEventListener("resize", function () { chart.resize(); });
     });
   }
 
+  function resize() {
+    if (!window.echarts) {
+      return;
+    }
+    document.querySelectorAll(".kc-chart[data-drawn]").forEach(function (box) {
+      var chart = window.echarts.getInstanceByDom(box);
+      if (chart) {
+        chart.resize();
+      }
+    });
+  }
+
+  // The first load, and every page Turbo (viewflow's navigation) shows without a reload.
+  document.addEventListener("turbo:load", draw);
+  window.addEventListener("resize", resize);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", draw);
   } else {
