@@ -4,7 +4,10 @@ years), each with its source. What the cases show (transfers out, suspensions, d
 is read from their events (workflows.figures). Both kept here have their history: a figure for
 a past date reads them as they stood then, not today's rows."""
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from .. import clock
 from ..validators import LINE_MAX_LENGTH, free_text
+from .case import CaseEvent
 
 GRADE_LEVELS = [MinValueValidator(1), MaxValueValidator(9)]
 
@@ -82,6 +86,15 @@ class MovementKind(models.TextChoices):
     GRADUATED = "graduated", _("Graduated")  # 毕业
 
 
+# What the cases show in the years they cover: entered by hand only for earlier years.
+FROM_CASES = (
+    MovementKind.DROPPED_OUT,
+    MovementKind.SUSPENDED,
+    MovementKind.TRANSFERRED_OUT,
+    MovementKind.DECEASED,
+)
+
+
 class Movement(DatedHistory):
     """Students joining or leaving a school's grade on a day, as a count: entered by hand or
     imported for what the cases cannot show."""
@@ -115,6 +128,27 @@ class Movement(DatedHistory):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.on:%Y-%m-%d} × {self.count}"
+
+    def clean(self) -> None:
+        """A dropout, suspension, transfer out or death of a school year the school's cases
+        cover is counted from the cases: entering it too would count it twice."""
+        if self.kind not in FROM_CASES or not (self.on and self.school_id):
+            return
+        year = self.on.year if self.on.month >= 9 else self.on.year - 1
+        start = datetime.datetime(year, 9, 1, tzinfo=clock.TZ)
+        covered = CaseEvent.objects.filter(
+            case__school_id=self.school_id, at__gte=start, at__lt=start.replace(year=year + 1)
+        )
+        if covered.exists():
+            raise ValidationError(
+                {
+                    "kind": _(
+                        "The cases of this school already count this in the school year "
+                        "%(start)s—%(end)s; enter it by hand only for earlier years."
+                    )
+                    % {"start": year, "end": year + 1}
+                }
+            )
 
 
 class Targets(DatedHistory):

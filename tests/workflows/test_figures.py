@@ -5,6 +5,9 @@ a past day after more has happened."""
 import datetime
 from decimal import Decimal
 
+import pytest
+from django.core.exceptions import ValidationError
+
 from cases import clock
 from cases.models import (
     ClosureReason,
@@ -14,6 +17,7 @@ from cases.models import (
     Movement,
     MovementKind,
     Role,
+    Term,
 )
 from workflows import services
 from workflows.figures import counts, durability, rates, snapshot, timeliness
@@ -237,9 +241,11 @@ def test_a_count_corrected_later_leaves_the_earlier_days_figures_alone(world):
     with clock.frozen(at(2026, 3, 1)):
         row.count = 180
         row.save()
-    before = rates.figures(world.county, 2025, datetime.date(2026, 2, 1))
-    after = rates.figures(world.county, 2025, datetime.date(2026, 3, 2))
-    assert (before.enrolment, after.enrolment) == (200, 180)
+    day = datetime.date(2026, 2, 1)
+    as_recorded = rates.figures(world.county, 2025, day, records_on=day)
+    today = rates.figures(world.county, 2025, day)
+    # what the figures said on 1 February, and what they say for it now
+    assert (as_recorded.enrolment, today.enrolment) == (200, 180)
 
 
 def test_timeliness_counts_the_stages_due_by_the_day(world):
@@ -283,3 +289,57 @@ def test_durability_by_the_step_that_brought_them_back(world):
     # 180 days after 2 March is 29 August: not yet on 31 July
     assert shown("township_persuasion") == {30: (1, 1), 90: (1, 1), 180: (0, 0)}
     assert shown("all") == {30: (2, 2), 90: (1, 2), 180: (0, 1)}
+
+
+def test_a_relapse_in_a_later_year_is_that_years_dropout(world):
+    teacher = world[Role.HOMEROOM_TEACHER]
+    # confirmed in May 2025 (school year 2024), back in June, absent again in October 2025
+    case = returned(world, confirmed(world, at(2025, 5, 12)), at(2025, 6, 2))
+    with clock.frozen(at(2025, 10, 13)):
+        services.case_relapse(case=case, by=teacher, note="国庆后未返校")
+    earlier = rates.figures(world.county, 2024, datetime.date(2025, 8, 31))
+    assert earlier.moved == {}  # back by the end of 2024's year: a return, not a dropout
+    assert (earlier.returned.numerator, earlier.returned.denominator) == (1, 1)
+    later = rates.figures(world.county, 2025, datetime.date(2026, 7, 15))
+    assert later.moved == {MovementKind.DROPPED_OUT: 1}
+    assert (later.returned.numerator, later.returned.denominator) == (0, 1)
+
+
+def test_the_roll_keeps_a_child_whose_closure_is_only_requested_and_the_job_counts_new_schools(
+    world,
+):
+    for _ in range(3):
+        world.student()
+    case = confirmed(world, at(2026, 9, 10))
+    with clock.frozen(at(2026, 9, 11)):
+        services.case_request_closure(
+            case=case,
+            by=world[Role.SCHOOL_OFFICER],
+            reason=ClosureReason.SUSPENDED,
+            note="因病申请休学",
+        )
+    Term.objects.create(
+        county=world.county,
+        name="秋季学期",
+        starts_on=datetime.date(2026, 9, 1),
+        ends_on=datetime.date(2027, 1, 20),
+    )
+    assert snapshot.take_due(datetime.date(2026, 9, 15)) == [world.school.name]
+    counted = Enrolment.objects.get(school=world.school, school_year=2026)
+    assert counted.count == 4  # the child waiting for approval is still on the roll
+    assert snapshot.take_due(datetime.date(2026, 9, 16)) == []  # once
+
+
+def test_a_dropout_entered_by_hand_for_a_year_the_cases_cover_is_refused(world):
+    confirmed(world, at(2025, 10, 9))
+    covered = Movement(
+        school=world.school, grade_level=5, kind=MovementKind.DROPPED_OUT,
+        on=datetime.date(2026, 1, 5), source=CountSource.HAND,
+    )  # fmt: skip
+    with pytest.raises(ValidationError):
+        covered.full_clean()
+    earlier = Movement(
+        school=world.school, grade_level=5, kind=MovementKind.DROPPED_OUT,
+        on=datetime.date(2023, 1, 5), source=CountSource.HAND,
+    )  # fmt: skip
+    earlier.full_clean()

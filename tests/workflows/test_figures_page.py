@@ -7,7 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cases import clock
 from cases.models import MovementKind, Role
+from workflows import services
 
 from .. import factories
 from .test_figures import build_year
@@ -40,16 +42,30 @@ def test_a_count_opens_the_cases_behind_it(client, world):
 
 def test_the_cases_listed_are_within_the_readers_reach(client, world):
     build_year(world)
-    other_school = factories.SchoolFactory(parent=world.district, name="另一小学")
-    officer = factories.UserFactory(username="other_officer")
-    factories.StaffRoleFactory(user=officer, role=Role.SCHOOL_OFFICER, unit=other_school)
-    client.force_login(officer)
-    # the officer's own unit is the only one offered: the world's school is not theirs
-    listed = client.get(
-        reverse("work:figure_cases", args=[MovementKind.DROPPED_OUT]),
-        {**QUERY, "unit": world.county.pk},
-    ).content.decode()
-    assert "data-case=" not in listed
+    # a second school of the district, with a dropout of its own
+    other = factories.SchoolFactory(parent=world.district, name="另一小学")
+    klass = factories.ClassFactory(parent=factories.GradeFactory(parent=other))
+    teacher, officer = factories.UserFactory(), factories.UserFactory()
+    factories.StaffRoleFactory(user=teacher, role=Role.HOMEROOM_TEACHER, unit=klass)
+    factories.StaffRoleFactory(user=officer, role=Role.SCHOOL_OFFICER, unit=other)
+    with clock.frozen(datetime.datetime(2025, 11, 3, 9, tzinfo=clock.TZ)):
+        student = factories.StudentFactory(
+            klass=klass, residence_township=world.township, residence_village=world.village
+        )
+        case = services.case_open(student=student, by=teacher, whereabouts="在家")
+        case = services.case_report(case=case, by=teacher, reasons=["weary"], whereabouts="在家")
+        services.case_start_home_visit(case=case, by=officer)
+    dropped = reverse("work:figure_cases", args=[MovementKind.DROPPED_OUT])
+    client.force_login(world[Role.COUNTY_SUPERVISOR])
+    assert (
+        client.get(dropped, {**QUERY, "unit": world.county.pk}).content.decode().count("data-case=")
+        == 3
+    )
+    # the world's school officer asks for the county: only their own school's are listed
+    client.force_login(world[Role.SCHOOL_OFFICER])
+    listed = client.get(dropped, {**QUERY, "unit": world.county.pk}).content.decode()
+    assert listed.count("data-case=") == 2
+    assert f'data-case="{case.pk}"' not in listed
 
 
 def test_a_teacher_is_refused(client, world):

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from cases import clock
-from cases.models import MonthlyReport, Role
+from cases.models import Enrolment, MonthlyReport, Role
 from workflows.errors import GuardFailed
 from workflows.figures import monthly, report_files
 
@@ -37,16 +37,18 @@ def test_the_months_register_counts_come_from_the_events(world):
 def test_a_signed_report_does_not_change_and_a_correction_needs_a_reason(world):
     build_year(world)
     supervisor = world[Role.COUNTY_SUPERVISOR]
-    month = monthly.month_of(clock.today())
-    signed = monthly.sign(world.county, month, by=supervisor)
+    month = datetime.date(2026, 7, 1)
+    with clock.frozen(datetime.datetime(2026, 7, 10, 8, tzinfo=clock.TZ)):
+        signed = monthly.sign(world.county, month, by=supervisor)
     before = signed.content["registers"]["opened"]
-    confirmed(world, clock.now() - datetime.timedelta(hours=3))  # a case opened since
-    assert monthly.compose(world.county, month)["registers"]["opened"] == before + 1
-    signed.refresh_from_db()
-    assert signed.content["registers"]["opened"] == before
-    with pytest.raises(GuardFailed):
-        monthly.sign(world.county, month, by=supervisor)
-    corrected = monthly.sign(world.county, month, by=supervisor, reason="补录当日新案件")
+    confirmed(world, datetime.datetime(2026, 7, 10, 9, tzinfo=clock.TZ))  # a case opened since
+    with clock.frozen(datetime.datetime(2026, 7, 10, 16, tzinfo=clock.TZ)):
+        assert monthly.compose(world.county, month)["registers"]["opened"] == before + 1
+        signed.refresh_from_db()
+        assert signed.content["registers"]["opened"] == before
+        with pytest.raises(GuardFailed):
+            monthly.sign(world.county, month, by=supervisor)
+        corrected = monthly.sign(world.county, month, by=supervisor, reason="补录当日新案件")
     assert (corrected.version, corrected.content["registers"]["opened"]) == (2, before + 1)
     # the first version's files still say what was signed
     sheet = openpyxl.load_workbook(io.BytesIO(report_files.xlsx(signed))).active
@@ -84,3 +86,18 @@ def test_a_report_outside_the_readers_units_is_not_found(client, world, elsewher
     report = monthly.sign(world.county, MARCH, by=world[Role.COUNTY_SUPERVISOR])
     client.force_login(elsewhere[Role.COUNTY_SUPERVISOR])
     assert client.get(reverse("work:monthly_file", args=[report.pk, "xlsx"])).status_code == 404
+
+
+def test_a_correction_of_a_past_month_takes_a_count_fixed_since(world):
+    build_year(world)
+    supervisor = world[Role.COUNTY_SUPERVISOR]
+    with clock.frozen(datetime.datetime(2026, 4, 2, 10, tzinfo=clock.TZ)):
+        first = monthly.sign(world.county, MARCH, by=supervisor)
+    row = Enrolment.objects.get(school=world.school, grade_level=5, school_year=2025)
+    with clock.frozen(datetime.datetime(2026, 4, 3, 10, tzinfo=clock.TZ)):
+        row.count = 150
+        row.save()
+    with clock.frozen(datetime.datetime(2026, 4, 4, 10, tzinfo=clock.TZ)):
+        second = monthly.sign(world.county, MARCH, by=supervisor, reason="五年级人数更正")
+    assert first.content["bands"]["primary"]["enrolment"] == 390
+    assert second.content["bands"]["primary"]["enrolment"] == 340

@@ -3,14 +3,15 @@ day: the enrolment at each year's start, the movements recorded by hand or impor
 the cases' events show up to that day. A closed case's reason is fixed when it closes and
 events are never changed, so the same day always gives the same answer. Everything is read in
 one query per kind of record, whatever the number of schools and years (`Gathered`); the
-recorded counts as their history says they stood on the day.
+recorded counts as their history says they stood on a day (`records_on`).
 
 From the cases, in the school year of the event and up to the day:
 - closed as a transfer or a move out of the jurisdiction: 转出; as a suspension: 休学; as a
   death: 死亡;
-- confirmed as a dropout (home visits started) and, at the end of that year (or on the day,
-  if sooner), still out of school (home visits, the township, legal enforcement): 辍学 of the
-  year it was confirmed in (a transfer closed in a later year is that year's 转出);
+- confirmed as a dropout (home visits started, or started again after a relapse) and, at the
+  end of that school year (or on the day, if sooner), still out of school (home visits, the
+  township, legal enforcement): 辍学 of that year (a transfer closed in a later year is that
+  year's 转出);
 - confirmed, and back in class by then: returned (the return rate's numerator).
 """
 
@@ -75,17 +76,21 @@ def schools_under(unit: Unit):
     return Unit.objects.filter(kind=UnitKind.SCHOOL, path__startswith=unit.path)
 
 
-def gather(unit: Unit, first: int, last: int, as_of: datetime.date) -> Gathered:
+def gather(unit: Unit, first: int, last: int, as_of: datetime.date, records_on=None) -> Gathered:
+    """`as_of`: the day whose events count; `records_on`: the day whose state of the recorded
+    counts is read (today's by default: a count entered or corrected since is the better one;
+    `as_of` itself to see what the figures said that day)."""
     schools = schools_under(unit)
     end = min(as_of, years.last_day(last))
+    records_on = records_on or clock.today()
     return Gathered(
         first=first,
         last=last,
         as_of=as_of,
         schools=tuple(schools.order_by("name").values_list("id", "name")),
         from_cases=tuple(_case_movements(schools, first, end)),
-        recorded=_recorded(schools, first, end, as_of),
-        enrolled=_enrolled(schools, first, last, as_of),
+        recorded=_recorded(schools, first, end, records_on),
+        enrolled=_enrolled(schools, first, last, records_on),
     )
 
 
@@ -126,16 +131,23 @@ def _moved(rows: list, start: datetime.date, end: datetime.date):
         closed_on = _local(rows[-1][3])
         if closed_on >= start:
             yield moved(CLOSED_AS[reason], closed_on)
-    confirmed = next((_local(row[3]) for row in rows if row[2] == Stage.HOME_VISIT), None)
-    if confirmed is None or confirmed < start:
-        return
-    # where the case stood at the end of its year of confirmation (or on the day, if sooner)
-    year_end = clock.end_of_day(min(end, years.last_day(years.school_year_of(confirmed))))
-    seen = [row for row in rows if row[3] <= year_end]
-    if seen[-1][2] in OUT_OF_SCHOOL:
-        yield moved(MovementKind.DROPPED_OUT, confirmed)
-    elif any(row[1] == Step.MARK_RETURNED for row in seen):
-        yield moved(RETURNED, confirmed)
+    # each entry into home visits (the confirmation, and again after a relapse) in its own
+    # school year: the first of the year counts, judged by where the case stood at the year's
+    # end (or on the day, if sooner)
+    entries: dict = {}
+    for before, row in zip([None, *rows], rows, strict=False):
+        if row[2] == Stage.HOME_VISIT and (before is None or before[2] != Stage.HOME_VISIT):
+            day = _local(row[3])
+            entries.setdefault(years.school_year_of(day), (day, row[3]))
+    for year, (day, at) in sorted(entries.items()):
+        if day < start:
+            continue
+        year_end = clock.end_of_day(min(end, years.last_day(year)))
+        seen = [row for row in rows if row[3] <= year_end]
+        if seen[-1][2] in OUT_OF_SCHOOL:
+            yield moved(MovementKind.DROPPED_OUT, day)
+        elif any(row[1] == Step.MARK_RETURNED and at <= row[3] for row in seen):
+            yield moved(RETURNED, day)
 
 
 def _recorded(schools, first: int, end: datetime.date, as_of: datetime.date) -> dict:

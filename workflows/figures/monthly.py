@@ -41,7 +41,9 @@ def last_day_of(month: datetime.date) -> datetime.date:
 
 
 def compose(unit: Unit, month: datetime.date) -> dict:
-    """The report's content: plain numbers and strings, as JSON stores them."""
+    """The report's content: plain numbers and strings, as JSON stores them. The events up to
+    the month's end, the counts entered by hand as they stand now (a correction takes a count
+    fixed since)."""
     end = min(last_day_of(month), clock.today())
     year = years.school_year_of(end)
     with translation.override("zh-hans"):
@@ -87,7 +89,7 @@ def registers(unit: Unit, month: datetime.date, end: datetime.date) -> dict:
         "opened": in_month.filter(step=Step.OPEN).count(),
         "confirmed": in_month.filter(to_stage=Stage.HOME_VISIT, from_stage=Stage.REPORTED).count(),
         "contacts": Contact.objects.filter(
-            case__school__in=schools, occurred_on__range=(month, end)
+            case__school__in=schools, occurred_on__range=(month, end), recorded_at__lte=end_at
         ).count(),
         "returned": in_month.filter(step=Step.MARK_RETURNED).count(),
         "closed": in_month.filter(to_stage=Stage.CLOSED).count(),

@@ -65,14 +65,19 @@ class Figures:
     cases: tuple  # the CaseMovements of the year behind the counts, for the lists
 
 
-def figures(unit: Unit, year: int, as_of: datetime.date, band: str = "all") -> Figures:
+def figures(
+    unit: Unit, year: int, as_of: datetime.date, band: str = "all", records_on=None
+) -> Figures:
     """The unit's figures, all its schools together."""
-    return table(unit, year, as_of, band)[-1]
+    return table(unit, year, as_of, band, records_on)[-1]
 
 
-def table(unit: Unit, year: int, as_of: datetime.date, band: str = "all") -> list[Figures]:
-    """One row per school of `unit`, then the total."""
-    gathered = counts.gather(unit, year - SPAN, year, as_of)
+def table(
+    unit: Unit, year: int, as_of: datetime.date, band: str = "all", records_on=None
+) -> list[Figures]:
+    """One row per school of `unit`, then the total (`counts.gather` says what the days
+    mean)."""
+    gathered = counts.gather(unit, year - SPAN, year, as_of, records_on)
     rows = [
         of_schools(gathered, name, frozenset({school_id}), year, band)
         for school_id, name in gathered.schools

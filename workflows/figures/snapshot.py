@@ -18,6 +18,7 @@ from cases.models import (
     Enrolment,
     RosterDeparture,
     Settlement,
+    Stage,
     Student,
     Term,
     Unit,
@@ -28,21 +29,27 @@ from . import counts, years
 
 
 def on_roll(schools):
-    """The students of `schools` on the roll now. A departure or a closed case at another
-    school (the child moved on from there) does not take them off this one's."""
+    """The students of `schools` on the roll now. A departure or a case at another school (the
+    child moved on from there) does not take them off this one's; nor does a closure only
+    requested, or one followed by a later case (a child back after 休学)."""
     departed = RosterDeparture.objects.filter(
         Q(settled_at__isnull=True) | Q(settlement=Settlement.TRANSFERRED),
         student=OuterRef("pk"),
         school=OuterRef("school"),
     )
-    left = Case.objects.filter(
-        closure_reason__in=list(counts.CLOSED_AS),
-        student=OuterRef("pk"),
-        school=OuterRef("school"),
-    )
-    return (
-        Student.objects.filter(school__in=schools).exclude(Exists(departed)).exclude(Exists(left))
-    )
+    latest = {}
+    cases = Case.objects.filter(school__in=schools).order_by("student_id", "opened_at", "id")
+    for student_id, school_id, now_at, stage, reason in cases.values_list(
+        "student_id", "school_id", "student__school_id", "stage", "closure_reason"
+    ):
+        latest[student_id] = (school_id == now_at, stage, reason)
+    left = [
+        student_id
+        for student_id, (here, stage, reason) in latest.items()
+        if here and stage == Stage.CLOSED and reason in counts.CLOSED_AS
+    ]
+    students = Student.objects.filter(school__in=schools).exclude(Exists(departed))
+    return students.exclude(pk__in=left)
 
 
 @transaction.atomic
@@ -80,7 +87,7 @@ def take(unit: Unit, year: int, *, by=None, today: datetime.date | None = None) 
 
 
 def take_due(today: datetime.date | None = None) -> list[str]:
-    """The counties whose autumn term has begun and whose schools have no enrolment of this
+    """The schools of counties whose autumn term has begun that have no enrolment of this
     school year yet: their roll is counted now. Returns their names."""
     today = today or clock.today()
     year = years.school_year_of(today)
@@ -89,10 +96,10 @@ def take_due(today: datetime.date | None = None) -> list[str]:
         begun = Term.objects.filter(
             county=county, starts_on__range=(datetime.date(year, 8, 1), today)
         ).exists()
-        counted = Enrolment.objects.filter(
-            school__path__startswith=county.path, school_year=year
-        ).exists()
-        if begun and not counted:
-            take(county, year, today=today)
-            taken.append(county.name)
+        if not begun:
+            continue
+        counted = Enrolment.objects.filter(school_year=year).values("school_id")
+        for school in counts.schools_under(county).exclude(pk__in=counted):
+            take(school, year, today=today)
+            taken.append(school.name)
     return taken

@@ -60,6 +60,9 @@ class FiguresForm(forms.Form):
     year = forms.TypedChoiceField(label=_("School year"), coerce=int)
     as_of = forms.DateField(label=_("As of"), widget=date_input(), required=False)
     band = forms.ChoiceField(label=_("Grades"), choices=BAND_CHOICES, required=False)
+    as_recorded = forms.BooleanField(
+        label=_("Counts entered by hand as they stood that day"), required=False
+    )
 
     def __init__(self, *args, units, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -70,13 +73,17 @@ class FiguresForm(forms.Form):
         ]
 
     def chosen(self, units) -> tuple:
-        """(unit, year, day, band): the valid choice, or the defaults."""
-        data = self.cleaned_data if self.is_valid() else {}
+        """(unit, year, day, band, records_on): the valid choice, or the defaults; the counts
+        entered by hand as they stand today unless asked for as they stood that day."""
+        # each field that is valid counts: a unit not theirs falls back to their first
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
         by_pk = {unit.pk: unit for unit in units}
         unit = by_pk.get(data.get("unit"), units[0])
         year = data.get("year") or years.school_year_of(clock.today())
         day = data.get("as_of") or min(clock.today(), years.last_day(year))
-        return unit, year, day, data.get("band") or "all"
+        records_on = day if data.get("as_recorded") else None
+        return unit, year, day, data.get("band") or "all", records_on
 
 
 # The table's counts, in FORMATS.md's order: what takes a student off the roll, then onto it.
@@ -159,9 +166,11 @@ class FiguresView(ForRoles, TemplateView):
         return form, form.chosen(units)
 
     def get_context_data(self, **kwargs):
-        form, (unit, year, day, band) = self.chosen()
+        form, (unit, year, day, band, records_on) = self.chosen()
         targets = charts.targets_of(unit)
-        table = [line(figures, targets) for figures in rates.table(unit, year, day, band)]
+        table = [
+            line(figures, targets) for figures in rates.table(unit, year, day, band, records_on)
+        ]
         follow = follow_through(unit, year, day)
         target = targets.dropout_for(band)
         return {
@@ -173,7 +182,8 @@ class FiguresView(ForRoles, TemplateView):
             "band": band,
             "rows": table[:-1],
             "total": table[-1],
-            "query": f"unit={unit.pk}&year={year}&as_of={day:%Y-%m-%d}&band={band}",
+            "query": f"unit={unit.pk}&year={year}&as_of={day:%Y-%m-%d}&band={band}"
+            + ("&as_recorded=on" if records_on else ""),
             **follow,
             "targets": targets,
             "dropout_target": target,
@@ -196,13 +206,13 @@ class FigureCasesView(FiguresView):
         kind = kwargs["kind"]
         if kind not in FROM_CASES and kind != LATE:
             raise Http404
-        _form, (unit, year, day, band) = self.chosen()
+        _form, (unit, year, day, band, records_on) = self.chosen()
         school = self.request.GET.get("school")
         if kind == LATE:
             late = timeliness.spans(counts.schools_under(unit), year, day)
             ids = [span.case_id for span in late if not span.on_time]
         else:
-            total = rates.table(unit, year, day, band)[-1]
+            total = rates.table(unit, year, day, band, records_on)[-1]
             ids = [
                 m.case_id
                 for m in total.cases

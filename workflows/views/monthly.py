@@ -7,9 +7,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.decorators import method_decorator
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -27,6 +28,7 @@ from .attendance import ForRoles
 from .figures import FIGURE_ROLES, units_of
 
 MONTHS_BACK = 12
+BAD_CHOICE = _("Choose one of your units and one of the last twelve months.")
 SIGNED = _("The report for %(month)s is signed (version %(version)s).")
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -94,7 +96,9 @@ class MonthlyView(ForRoles, TemplateView):
         }
 
     def post(self, request, *args, **kwargs):
-        _form, unit, month = self.chosen(request.POST)
+        form, unit, month = self.chosen(request.POST)
+        if not form.is_valid():  # never sign another unit's or month's report than asked
+            return HttpResponseBadRequest(str(BAD_CHOICE))
         if not may_sign(request.user, unit):
             raise PermissionDenied
         try:
@@ -133,6 +137,7 @@ class MonthlyFileView(View):
             raise Http404 from None
         audit.register_exported(user=request.user, reason=report_files.title_of(report))
         response = HttpResponse(content, content_type=FORMATS[fmt])
-        name = report_files.filename(report, fmt)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=report_files.filename(report, fmt)
+        )
         return response
