@@ -106,3 +106,12 @@ def test_the_page_shows_timeliness_and_durability(client, world):
         reverse("work:figure_cases", args=["late"]), {**QUERY, "unit": world.county.pk}
     ).content.decode()
     assert "data-case=" in late
+
+
+def test_the_township_table_counts_the_cases_of_its_children(client, world):
+    build_year(world)
+    client.force_login(world[Role.COUNTY_SUPERVISOR])
+    page = client.get(URL, {**QUERY, "unit": world.county.pk}).content.decode()
+    # all the world's cases live in its township: 2 dropouts, 1 transfer; 1 of 3 back
+    assert f'data-township="{world.township.name}"' in page
+    assert 'data-rate="township-returned" data-of="1/3"' in page

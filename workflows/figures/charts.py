@@ -35,7 +35,7 @@ def month_ends(year: int, day: datetime.date) -> list[datetime.date]:
 def trend(unit: Unit, year: int, day: datetime.date, band: str, target: Decimal) -> dict:
     """Both dropout rates at the end of each month so far, as the records stood then."""
     ends = month_ends(year, min(day, years.last_day(year)))
-    seen = [rates.figures(unit, year, end, band) for end in ends]
+    seen = [rates.figures(unit, year, end, band, cohorts=False) for end in ends]
     return {
         "months": [f"{end:%Y-%m}" for end in ends],
         "lianji": [_number(f.dropout_lianji.percent) for f in seen],

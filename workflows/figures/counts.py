@@ -49,6 +49,7 @@ RETURNED = "returned"  # confirmed and back in class: not a movement, the return
 class CaseMovement:
     case_id: int
     school_id: int
+    township_id: int  # where the child lives (the case's township now)
     grade_level: int
     kind: str  # a MovementKind, or RETURNED
     on: datetime.date
@@ -98,8 +99,15 @@ def _case_movements(schools, first: int, end: datetime.date):
     start = years.first_day(first)
     if end < start:
         return
+    # only the cases with an event in the span: a case that did nothing since cannot move
+    active = CaseEvent.objects.filter(
+        at__gt=clock.end_of_day(start - datetime.timedelta(days=1)),
+        at__lte=clock.end_of_day(end),
+    ).values("case_id")
     events = (
-        CaseEvent.objects.filter(case__school__in=schools, at__lte=clock.end_of_day(end))
+        CaseEvent.objects.filter(
+            case__school__in=schools, case_id__in=active, at__lte=clock.end_of_day(end)
+        )
         .order_by("case_id", "at", "id")
         .values_list(
             "case_id",
@@ -109,6 +117,7 @@ def _case_movements(schools, first: int, end: datetime.date):
             "case__school_id",
             "case__klass__parent__grade_level",
             "case__closure_reason",
+            "case__township_id",
         )
     )
     rows: list = []
@@ -122,10 +131,10 @@ def _case_movements(schools, first: int, end: datetime.date):
 
 
 def _moved(rows: list, start: datetime.date, end: datetime.date):
-    case_id, _, _, _, school_id, grade, reason = rows[0]
+    case_id, _, _, _, school_id, grade, reason, township_id = rows[0]
 
     def moved(kind, on):
-        return CaseMovement(case_id, school_id, grade, kind, on)
+        return CaseMovement(case_id, school_id, township_id, grade, kind, on)
 
     if rows[-1][2] == Stage.CLOSED and reason in CLOSED_AS:
         closed_on = _local(rows[-1][3])

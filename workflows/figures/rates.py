@@ -66,18 +66,30 @@ class Figures:
 
 
 def figures(
-    unit: Unit, year: int, as_of: datetime.date, band: str = "all", records_on=None
+    unit: Unit,
+    year: int,
+    as_of: datetime.date,
+    band: str = "all",
+    records_on=None,
+    *,
+    cohorts: bool = True,
 ) -> Figures:
     """The unit's figures, all its schools together."""
-    return table(unit, year, as_of, band, records_on)[-1]
+    return table(unit, year, as_of, band, records_on, cohorts=cohorts)[-1]
 
 
 def table(
-    unit: Unit, year: int, as_of: datetime.date, band: str = "all", records_on=None
+    unit: Unit,
+    year: int,
+    as_of: datetime.date,
+    band: str = "all",
+    records_on=None,
+    *,
+    cohorts: bool = True,
 ) -> list[Figures]:
     """One row per school of `unit`, then the total (`counts.gather` says what the days
-    mean)."""
-    gathered = counts.gather(unit, year - SPAN, year, as_of, records_on)
+    mean). Without `cohorts`, only the year itself is read: no 巩固率."""
+    gathered = counts.gather(unit, year - SPAN if cohorts else year, year, as_of, records_on)
     rows = [
         of_schools(gathered, name, frozenset({school_id}), year, band)
         for school_id, name in gathered.schools
@@ -118,7 +130,9 @@ def of_schools(gathered, label: str, school_ids: frozenset, year: int, band: str
         dropout_lianji=Rate(lianji, enrolled),
         dropout_dictionary=Rate(sum(moved[k] for k in DICTIONARY_OUT), enrolled),
         consolidation=(
-            consolidation(gathered, school_ids, year, band) if band in ENTRY_GRADE else None
+            consolidation(gathered, school_ids, year, band)
+            if band in ENTRY_GRADE and gathered.first < year
+            else None
         ),
         returned=Rate(sum(1 for m in confirmed if m.kind == counts.RETURNED), len(confirmed)),
         cases=tuple(from_cases),
@@ -153,3 +167,28 @@ def consolidation(gathered, school_ids: frozenset, year: int, band: str) -> Rate
     )
     base = intake + moved[K.TRANSFERRED_IN] - moved[K.TRANSFERRED_OUT]
     return Rate(graduates, base, cap=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class TownshipLine:
+    """What the cases show for the children living in one township: the township persuades
+    them, but the enrolment is the schools', so no rate over it."""
+
+    township_id: int
+    moved: dict  # MovementKind -> students
+    returned: Rate
+
+
+def by_township(total: Figures) -> list[TownshipLine]:
+    lines = []
+    townships = sorted({m.township_id for m in total.cases})
+    for township_id in townships:
+        own = [m for m in total.cases if m.township_id == township_id]
+        moved: dict = defaultdict(int)
+        for movement in own:
+            if movement.kind != counts.RETURNED:
+                moved[movement.kind] += 1
+        confirmed = [m for m in own if m.kind in (counts.RETURNED, K.DROPPED_OUT)]
+        back = sum(1 for m in confirmed if m.kind == counts.RETURNED)
+        lines.append(TownshipLine(township_id, dict(moved), Rate(back, len(confirmed))))
+    return lines

@@ -86,6 +86,13 @@ class FiguresForm(forms.Form):
         return unit, year, day, data.get("band") or "all", records_on
 
 
+# What the cases show per residence township.
+TOWNSHIP_KINDS = (
+    MovementKind.DROPPED_OUT,
+    MovementKind.SUSPENDED,
+    MovementKind.DECEASED,
+    MovementKind.TRANSFERRED_OUT,
+)
 # The table's counts, in FORMATS.md's order: what takes a student off the roll, then onto it.
 COLUMNS = (
     MovementKind.DROPPED_OUT,
@@ -172,6 +179,10 @@ class FiguresView(ForRoles, TemplateView):
             line(figures, targets) for figures in rates.table(unit, year, day, band, records_on)
         ]
         follow = follow_through(unit, year, day)
+        townships = rates.by_township(table[-1]["figures"])
+        township_names = dict(
+            Unit.objects.filter(pk__in=[t.township_id for t in townships]).values_list("pk", "name")
+        )
         target = targets.dropout_for(band)
         return {
             **super().get_context_data(**kwargs),
@@ -186,6 +197,15 @@ class FiguresView(ForRoles, TemplateView):
             + ("&as_recorded=on" if records_on else ""),
             **follow,
             "targets": targets,
+            "townships": [
+                {
+                    "name": township_names.get(t.township_id, "—"),
+                    "cells": [t.moved.get(kind, 0) for kind in TOWNSHIP_KINDS],
+                    "returned": t.returned,
+                }
+                for t in townships
+            ],
+            "township_kinds": [MovementKind(kind).label for kind in TOWNSHIP_KINDS],
             "dropout_target": target,
             "charts": {
                 "trend": charts.trend(unit, year, day, band, target),
