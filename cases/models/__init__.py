@@ -23,6 +23,7 @@ from .imports import (
 from .contacts import Contact, ContactKind, GuardianAttitude
 from .case import Case, CaseEvent, DropoutReason
 from .audit import AccessAction, AccessLog
+from .tokens import ApiToken, TokenScope
 from .documents import (
     SERVED_KINDS,
     Document,
@@ -58,6 +59,7 @@ __all__ = [
     "AbsenceKind",
     "AccessAction",
     "AccessLog",
+    "ApiToken",
     "AttendanceRule",
     "AttendanceSource",
     "Case",
@@ -109,6 +111,7 @@ __all__ = [
     "SupportPlan",
     "Targets",
     "Term",
+    "TokenScope",
     "Unit",
     "UnitGroupObjectPermission",
     "UnitKind",

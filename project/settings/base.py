@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "project.apps.AxesConfig",  # django-axes, named in Chinese in the admin
     "django_filters",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "viewflow",
     "simple_history",
     "cases",
@@ -286,3 +289,34 @@ WECOM_WEBHOOK_URL = env("WECOM_WEBHOOK_URL", default="")  # holds the robot's ke
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")  # links in e-mail and group robots
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # below the send lease above
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("notifications.context_processors.inbox")
+
+# The API (workflows/api): the pages' session for their own scripts, tokens for systems; every
+# answer through the same services, reach and refusals as the pages.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "workflows.api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["workflows.api.auth.ScopeAllows"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["workflows.api.auth.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env("API_RATE", default="120/minute")},
+    "EXCEPTION_HANDLER": "workflows.api.errors.answer",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "控辍保学 case engine API",
+    "DESCRIPTION": "Cases, steps, contacts, students and the inbox, within the caller's reach.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The schema and its doc page are public: they show the API's shape, never data.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "workflows.api.schema.add_errors",
+    ],
+}

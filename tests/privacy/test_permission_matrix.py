@@ -682,6 +682,7 @@ KNOWN.update(
     }
 )
 FIGURE_ROLES = {SO, DS, CS}
+MONTH = f"{clock.today():%Y-%m}"
 KNOWN.update(
     {
         "work:figures:index": (
@@ -721,13 +722,19 @@ KNOWN.update(
                 page("work:monthly:index"),
                 table(
                     GET=by_role(FIGURE_ROLES, OK, FORBIDDEN),
-                    POST={
+                    # no unit or month chosen: nothing is signed
+                    POST=by_role(FIGURE_ROLES, Expect(400), FORBIDDEN),
+                    POST_valid={
                         **by_role({DS}, Expect(302, "/work/monthly/", writes=True), FORBIDDEN),
                         CS: INVALID,
                     },
                 ),
                 objects=False,
-                methods=(GET, POST),
+                body=lambda side, persona, method: (
+                    {"unit": side.world[persona].staff_roles.first().unit_id, "month": MONTH}
+                    if method == POST_VALID and persona in ROLES
+                    else {}
+                ),
             ),
         ),
         # the county's report: its supervisor's; the school's and district's readers do not
@@ -741,6 +748,84 @@ KNOWN.update(
                     POST=by_role({CS}, NO_METHOD, NOT_FOUND),
                 ),
                 methods=(GET, POST),
+            ),
+        ),
+    }
+)
+# The API: the same reach and roles; a caller without a token or session is asked for one (401),
+# not sent to the sign-in page.
+UNSIGNED = Expect(401)
+
+
+def api_page(name: str, *, get=OK, post=NO_METHOD) -> Variant:
+    return Variant(
+        "",
+        page(name),
+        table(GET=get, POST=post),
+        objects=False,
+        methods=(GET, POST),
+        anonymous=lambda method: UNSIGNED,
+        personas=(*PERSONAS, UNMASKER),
+    )
+
+
+def api_case(name: str, stage: str, *extra, get, post) -> Variant:
+    return Variant(
+        stage,
+        case_url(name, stage, *extra),
+        table(GET=get, POST=post),
+        methods=(GET, POST),
+        anonymous=lambda method: UNSIGNED,
+    )
+
+
+def public(name: str) -> Variant:
+    return Variant(
+        "",
+        page(name),
+        table(GET=OK, POST=NO_METHOD),
+        objects=False,
+        methods=(GET, POST),
+        anonymous=lambda method: OK if method == GET else NO_METHOD,
+    )
+
+
+KNOWN.update(
+    {
+        # the schema and its doc page show the API's shape, never data
+        "api:schema": (public("api:schema"),),
+        "api:docs": (public("api:docs"),),
+        "api:not_found": (
+            Variant(
+                "",
+                page("api:not_found"),
+                table(GET=NOT_FOUND, POST=NOT_FOUND),
+                objects=False,
+                methods=(GET, POST),
+                anonymous=lambda method: NOT_FOUND,
+            ),
+        ),
+        "api:cases": (api_page("api:cases"),),
+        "api:inbox": (api_page("api:inbox"),),
+        # an empty search is refused (422): a number or a name is needed
+        "api:student_search": (api_page("api:student_search", get=NO_METHOD, post=INVALID),),
+        "api:case": (api_case("api:case", Stage.LEGAL_ENFORCEMENT, get=OK, post=NO_METHOD),),
+        # who may take the step is asked for the case's version (428); the others are refused
+        "api:step": (
+            api_case(
+                "api:step",
+                Stage.REPORTED,
+                "start_home_visit",
+                get=NO_METHOD,
+                post=by_role({SO}, Expect(428), FORBIDDEN),
+            ),
+        ),
+        "api:contacts": (
+            api_case(
+                "api:contacts",
+                Stage.HOME_VISIT,
+                get=NO_METHOD,
+                post=by_role(CONTACT_ROLES, INVALID, FORBIDDEN),
             ),
         ),
     }

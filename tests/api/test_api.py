@@ -1,0 +1,173 @@
+"""The API answers as the pages do: the same reach (404 outside it), the same steps through the
+same services and refusals, a version for conflicts; tokens shown once and stored as digests,
+read-only tokens, revocation, and a rate limit per token."""
+
+import json
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+
+from cases import clock
+from cases.models import AccessAction, AccessLog, ApiToken, CaseEvent, Role, Stage, TokenScope
+
+from .. import factories
+from ..builders import case_in_stage
+from .conftest import Api, token_for
+
+CASES = reverse("api:cases")
+
+
+def step_url(case, step):
+    return reverse("api:step", args=[case.pk, step])
+
+
+def test_a_token_lists_the_cases_in_its_accounts_reach(world, elsewhere, api_as):
+    mine = case_in_stage(world, Stage.REPORTED)
+    case_in_stage(elsewhere, Stage.REPORTED)
+    response = api_as(Role.SCHOOL_OFFICER).get(CASES)
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [mine.pk]
+    assert response.json()["results"][0]["stage_label"] == "学校已报告"
+
+
+def test_no_token_a_bad_one_or_a_revoked_one_is_refused(world, client):
+    assert client.get(CASES).status_code == 401
+    assert Api("kc_deadbeef_nothing").get(CASES).status_code == 401
+    key = token_for(world[Role.SCHOOL_OFFICER])
+    ApiToken.objects.update(revoked_at=clock.now())
+    refused = Api(key).get(CASES)
+    assert refused.status_code == 401
+    assert "令牌" in refused.json()["detail"]
+
+
+def test_the_key_itself_is_not_stored(world):
+    key = token_for(world[Role.SCHOOL_OFFICER])
+    token = ApiToken.objects.get()
+    assert key not in (token.prefix, token.digest)
+    assert key.split("_")[2] not in token.digest
+
+
+def test_reading_a_case_is_in_the_access_log_and_outside_reach_not_found(world, elsewhere, api_as):
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    other = case_in_stage(elsewhere, Stage.HOME_VISIT)
+    api = api_as(Role.HOMEROOM_TEACHER)
+    response = api.get(reverse("api:case", args=[case.pk]))
+    assert response.status_code == 200
+    assert response["ETag"] == f'"{case.version}"'
+    assert {step["step"] for step in response.json()["steps"]} >= {"escalate"}
+    assert AccessLog.objects.filter(case=case, action=AccessAction.VIEW_CASE).exists()
+    assert api.get(reverse("api:case", args=[other.pk])).status_code == 404
+
+
+def test_a_step_through_the_api_with_the_version_it_read(world, api_as):
+    case = case_in_stage(world, Stage.REPORTED)
+    api = api_as(Role.SCHOOL_OFFICER)
+    missing = api.post(step_url(case, "start_home_visit"))
+    assert missing.status_code == 428
+    stale = api.post(
+        step_url(case, "start_home_visit"), headers={"If-Match": f'"{case.version + 1}"'}
+    )
+    assert stale.status_code == 409
+    assert "已被他人先行修改" in stale.json()["detail"]
+    done = api.post(step_url(case, "start_home_visit"), headers={"If-Match": f'"{case.version}"'})
+    assert done.status_code == 200
+    assert done.json()["stage"] == Stage.HOME_VISIT
+    assert CaseEvent.objects.filter(case=case, step="start_home_visit").count() == 1
+
+
+def test_refusals_say_why_in_chinese(world, api_as):
+    teacher = api_as(Role.HOMEROOM_TEACHER)
+    identified = case_in_stage(world, Stage.IDENTIFIED)
+    refused = teacher.post(
+        step_url(identified, "report"), {"whereabouts": "在家"}, headers={"If-Match": "0"}
+    )
+    assert refused.status_code == 422
+    assert "reasons" in refused.json()["errors"]
+    # a guard of the record: escalating before any home visit
+    unvisited = factories.CaseFactory(
+        student=world.student(), stage=Stage.HOME_VISIT, owner=world[Role.HOMEROOM_TEACHER],
+        opened_by=world[Role.HOMEROOM_TEACHER],
+    )  # fmt: skip
+    blocked = teacher.post(step_url(unvisited, "escalate"), headers={"If-Match": "0"})
+    assert blocked.status_code == 422
+    assert "家访" in blocked.json()["detail"]
+    # a step the teacher's role may never take
+    forbidden = teacher.post(step_url(unvisited, "override"), headers={"If-Match": "0"})
+    assert forbidden.status_code == 403
+
+
+def test_a_read_only_token_may_not_write(world, api_as):
+    case = case_in_stage(world, Stage.REPORTED)
+    reader = api_as(Role.SCHOOL_OFFICER, TokenScope.READ)
+    assert reader.get(CASES).status_code == 200
+    refused = reader.post(step_url(case, "start_home_visit"), headers={"If-Match": "0"})
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "该令牌只能读取。"
+
+
+def test_a_contact_is_recorded(world, api_as):
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    response = api_as(Role.HOMEROOM_TEACHER).post(
+        reverse("api:contacts", args=[case.pk]),
+        {
+            "kind": "phone",
+            "occurred_on": clock.today().isoformat(),
+            "guardian_attitude": "hesitant",
+            "result": "家长答应周一送孩子返校",
+        },
+    )
+    assert response.status_code == 201, response.content
+    assert case.contacts.filter(kind="phone").exists()
+
+
+def test_students_are_found_by_number_in_a_post_and_shown_masked(world, elsewhere, api_as):
+    student = world.student(name="王小明")
+    outsider = elsewhere.student()
+    api = api_as(Role.SCHOOL_OFFICER)
+    found = api.post(reverse("api:student_search"), {"number": student.student_no})
+    assert [row["id"] for row in found.json()] == [student.pk]
+    assert found.json()[0]["student_no"] != student.student_no
+    assert "*" in found.json()[0]["student_no"]
+    assert api.post(reverse("api:student_search"), {"number": outsider.student_no}).json() == []
+
+
+def test_a_pages_query_count_does_not_grow_with_its_rows(world, api_as):
+    api = api_as(Role.COUNTY_SUPERVISOR)
+    case_in_stage(world, Stage.REPORTED)
+    api.get(CASES)
+    with CaptureQueriesContext(connection) as few:
+        api.get(CASES)
+    for _ in range(5):
+        case_in_stage(world, Stage.REPORTED)
+    with CaptureQueriesContext(connection) as many:
+        api.get(CASES)
+    assert len(many) == len(few)
+
+
+def test_each_token_has_its_rate_limit(world, settings):
+    rates = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "2/minute"}}
+    with override_settings(REST_FRAMEWORK=rates):
+        from rest_framework.settings import api_settings
+
+        api_settings.reload()
+        try:
+            first, second = (
+                Api(token_for(world[Role.SCHOOL_OFFICER])),
+                Api(token_for(world[Role.SCHOOL_OFFICER])),
+            )
+            answers = [first.get(CASES).status_code for _ in range(3)]
+            assert answers == [200, 200, 429]
+            assert second.get(CASES).status_code == 200  # another token: its own limit
+        finally:
+            api_settings.reload()
+
+
+def test_the_schema_and_its_page_are_served(client):
+    schema = client.get(reverse("api:schema"), {"format": "json"})
+    assert schema.status_code == 200
+    operations = [op for path in json.loads(schema.content)["paths"].values() for op in path]
+    assert len(operations) >= 6
+    page = client.get(reverse("api:docs"))
+    assert page.status_code == 200
+    assert "<script>" not in page.content.decode()  # no inline script: the CSP would refuse it

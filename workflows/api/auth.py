@@ -1,0 +1,99 @@
+"""Who calls the API: a system with a token (`Authorization: Token kc_…`), or a signed-in
+person's page script (the session, with its CSRF token). A read-only token may not write; each
+token (or person) has its own rate limit."""
+
+import hmac
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from cases import clock
+from cases.models import ApiToken, TokenScope
+from cases.models.tokens import digest_of
+
+INVALID = _("The token is not valid, or it was revoked.")
+READ_ONLY = _("This token may only read.")
+LAST_USED_EVERY = 60  # seconds: how often a token's last use is written down
+
+
+class TokenAuthentication(BaseAuthentication):
+    keyword = b"token"
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(INVALID)
+        key = header[1].decode(errors="replace")
+        parts = key.split("_", 2)
+        if len(parts) != 3 or parts[0] != "kc":
+            raise exceptions.AuthenticationFailed(INVALID)
+        token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+        valid = (
+            token is not None
+            and token.revoked_at is None
+            and token.user.is_active
+            and hmac.compare_digest(token.digest, digest_of(key))
+        )
+        if not valid:
+            raise exceptions.AuthenticationFailed(INVALID)
+        now = clock.now()
+        if (
+            token.last_used_at is None
+            or (now - token.last_used_at).total_seconds() > LAST_USED_EVERY
+        ):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return "Token"  # a missing or bad token answers 401, not 403
+
+
+class ScopeAllows(BasePermission):
+    """Signed in, and a read-only token only reads."""
+
+    message = READ_ONLY
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            raise exceptions.NotAuthenticated()
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        return not (token and token.scope == TokenScope.READ and request.method not in SAFE_METHODS)
+
+
+class PerTokenThrottle(SimpleRateThrottle):
+    scope = "token"
+
+    def get_rate(self):
+        # read when asked (the class attribute is read once at import): a changed setting holds
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiToken):
+            ident = f"token-{request.auth.prefix}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The token as the schema describes it."""
+
+    target_class = TokenAuthentication
+    name = "token"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Token kc_…: a service account's token, shown once when made.",
+        }
