@@ -1,7 +1,7 @@
 """Admin for the roster and cases. Cases, events and contacts are read-only here: they change
 only through the service functions, which keep the ladder's rules and write the audit rows."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,7 @@ from . import clock
 from .masking import mask_id_number, mask_phone, mask_student_no
 from .models import (
     AccessLog,
+    ApiToken,
     Case,
     CaseEvent,
     Contact,
@@ -392,3 +393,35 @@ class MovementAdmin(CountAdmin):
 @admin.register(Targets)
 class TargetsAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     list_display = ["county", "dropout", "dropout_primary", "dropout_junior", "consolidation"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """A token is made here for a service account (a user whose staff roles give its reach);
+    its key is shown once, in the message after saving, and only its digest is kept. Revoke it
+    with the action; nothing else changes."""
+
+    list_display = ["name", "user", "prefix", "scope", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope"]
+    fields = ["user", "name", "scope"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "name", "scope", "revoked_at"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return
+        key, obj.prefix, obj.digest = ApiToken.new_key()
+        obj.created_at = clock.now()
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        messages.warning(
+            request,
+            _("The token's key, shown this once: %(key)s — copy it now; it cannot be shown again.")
+            % {"key": key},
+        )
+
+    @admin.action(description=_("Revoke the chosen tokens"))
+    def revoke(self, request, queryset) -> None:
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=clock.now())

@@ -3,6 +3,7 @@ same services and refusals, a version for conflicts; tokens shown once and store
 read-only tokens, revocation, and a rate limit per token."""
 
 import json
+import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -171,3 +172,21 @@ def test_the_schema_and_its_page_are_served(client):
     page = client.get(reverse("api:docs"))
     assert page.status_code == 200
     assert "<script>" not in page.content.decode()  # no inline script: the CSP would refuse it
+
+
+def test_an_administrator_makes_a_token_whose_key_is_shown_once(world, client):
+    admin = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:cases_apitoken_add"),
+        {"user": world[Role.SCHOOL_OFFICER].pk, "name": "县门户", "scope": TokenScope.READ},
+        follow=True,
+    )
+    shown = [str(message) for message in response.context["messages"]]
+    key = next(m.group() for text in shown if (m := re.search(r"kc_[0-9a-f]{8}_[\w-]+", text)))
+    assert Api(key).get(CASES).status_code == 200
+    token = ApiToken.objects.get()
+    assert (token.created_by, token.scope) == (admin, TokenScope.READ)
+    # the list never shows it again
+    listing = client.get(reverse("admin:cases_apitoken_changelist")).content.decode()
+    assert key not in listing

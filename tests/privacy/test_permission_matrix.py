@@ -1089,6 +1089,10 @@ def _import_and_attendance_objects(side: Side, case) -> None:
         school=world.school, grade_level=5, kind="transferred_in", on=day, source="hand"
     )
     records.Targets.objects.create(county=world.county)
+    _key, prefix, digest = records.ApiToken.new_key()
+    records.ApiToken.objects.create(
+        user=world[SO], name="矩阵", prefix=prefix, digest=digest, scope="read", created_at=now
+    )
 
 
 def _schedule_objects() -> None:
