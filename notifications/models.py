@@ -17,6 +17,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")  # to the user's e-mail address, when there is one
     SMS = "sms", _("SMS")  # template-only text message to the number in RecipientSettings
     WECOM = "wecom", _("WeCom group robot")  # 企业微信群机器人: a group, no recipient user
+    DINGTALK = "dingtalk", _("DingTalk group robot")  # 钉钉群机器人: signed, as WeCom's
 
 
 class Status(models.TextChoices):

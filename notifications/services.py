@@ -25,7 +25,7 @@ from .models import Channel, InboxItem, Message, RecipientSettings, Status
 logger = logging.getLogger(__name__)
 
 USER_CHANNELS = frozenset({Channel.INBOX, Channel.EMAIL, Channel.SMS})
-GROUP_CHANNELS = frozenset({Channel.WECOM})
+GROUP_CHANNELS = frozenset({Channel.WECOM, Channel.DINGTALK})
 
 NO_RECIPIENT = "notify() needs a recipient; use notify_group() for group robots."
 BAD_DEDUP_KEY = "The de-duplication key must be 1 to 200 characters."

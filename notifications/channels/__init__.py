@@ -1,8 +1,9 @@
 """Delivery channels behind one small interface (`base.Channel`): the in-app inbox, e-mail,
-SMS through a provider, and the WeCom group robot. `get(name)` gives the channel for an outbox
-row's `channel` field."""
+SMS through a provider, and the WeCom and DingTalk group robots. `get(name)` gives the channel
+for an outbox row's `channel` field."""
 
 from .base import Channel, PermanentFailure, Skipped, TemporaryFailure
+from .dingtalk import DingTalkChannel
 from .email import EmailChannel
 from .inbox import InboxChannel
 from .sms import SmsChannel
@@ -13,6 +14,7 @@ CHANNELS: dict[str, Channel] = {
     "email": EmailChannel(),
     "sms": SmsChannel(),
     "wecom": WeComChannel(),
+    "dingtalk": DingTalkChannel(),
 }
 
 

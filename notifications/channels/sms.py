@@ -12,8 +12,10 @@ import logging
 from typing import Protocol
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from ..models import Channel, Message, Status
 from .base import Skipped
 
 logger = logging.getLogger(__name__)
@@ -45,8 +47,17 @@ class SmsChannel:
         template_id = settings.NOTIFICATIONS_SMS_TEMPLATES.get(message.template_key)
         if not template_id:
             raise Skipped("no SMS template for this message")
+        if _sent_today(message.recipient_id) >= settings.NOTIFICATIONS_SMS_DAILY_CAP > 0:
+            raise Skipped("today's SMS cap for this person is reached")
         lookup = settings.NOTIFICATIONS_PHONE_LOOKUP
         phone = import_string(lookup)(message.recipient) if lookup else ""
         if not phone:
             raise Skipped("no mobile number")
         provider().send(phone=phone, template_id=template_id, params=rendered.sms_params)
+
+
+def _sent_today(recipient_id) -> int:
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return Message.objects.filter(
+        channel=Channel.SMS, recipient_id=recipient_id, status=Status.SENT, sent_at__gte=midnight
+    ).count()

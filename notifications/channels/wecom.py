@@ -31,7 +31,13 @@ def markdown(rendered) -> str:
 
 def post(url: str, content: str) -> None:
     """Send one markdown message; raise Temporary/PermanentFailure as the robot answers."""
-    payload = json.dumps({"msgtype": "markdown", "markdown": {"content": content}}).encode()
+    post_json(url, {"msgtype": "markdown", "markdown": {"content": content}})
+
+
+def post_json(url: str, body: dict, *, rate_limited=(RATE_LIMITED, SYSTEM_BUSY)) -> None:
+    """POST a robot's JSON; its `errcode` says how it went (the same for WeCom and DingTalk:
+    0 sent, `rate_limited` codes try again later, any other refused for good)."""
+    payload = json.dumps(body).encode()
     request = urllib.request.Request(  # noqa: S310 - the address is the configured https webhook
         url, data=payload, method="POST", headers={"Content-Type": "application/json"}
     )
@@ -49,7 +55,7 @@ def post(url: str, content: str) -> None:
     if not isinstance(answer, dict):
         raise TemporaryFailure("the robot's answer is not a JSON object")
     code = answer.get("errcode", 0)
-    if code in (RATE_LIMITED, SYSTEM_BUSY):
+    if code in rate_limited:
         raise TemporaryFailure(f"errcode {code}")
     if code != 0:
         raise PermanentFailure(f"errcode {code}")

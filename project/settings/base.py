@@ -285,7 +285,17 @@ NOTIFICATIONS_SMS_PROVIDER = env(
 NOTIFICATIONS_PHONE_LOOKUP = env("NOTIFICATIONS_PHONE_LOOKUP", default="cases.staff.mobile_of")
 # {template key: the vendor's pre-approved template id}; a key without one sends no SMS.
 NOTIFICATIONS_SMS_TEMPLATES = env.json("NOTIFICATIONS_SMS_TEMPLATES", default={})
+# At most this many text messages a day to one person (0: no cap); the rest wait in the inbox.
+NOTIFICATIONS_SMS_DAILY_CAP = env.int("NOTIFICATIONS_SMS_DAILY_CAP", default=5)
+# Alibaba Cloud SMS (NOTIFICATIONS_SMS_PROVIDER=notifications.channels.aliyun.AliyunSmsProvider)
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", default="")
 WECOM_WEBHOOK_URL = env("WECOM_WEBHOOK_URL", default="")  # holds the robot's key: a secret
+# DingTalk's custom robot: its address (with access_token) and its signing secret; both secret.
+DINGTALK_WEBHOOK_URL = env("DINGTALK_WEBHOOK_URL", default="")
+DINGTALK_SECRET = env("DINGTALK_SECRET", default="")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")  # links in e-mail and group robots
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # below the send lease above
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("notifications.context_processors.inbox")

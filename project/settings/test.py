@@ -24,6 +24,8 @@ REST_FRAMEWORK = {
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 WECOM_WEBHOOK_URL = env("TEST_WECOM_WEBHOOK_URL", default="")  # never a real robot from a test
+DINGTALK_WEBHOOK_URL = ""
+DINGTALK_SECRET = ""
 # One file per test process, so that two runs at once do not share it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}

@@ -1,7 +1,11 @@
 """Test doubles named by dotted path in settings: SMS providers and a fake WeCom webhook."""
 
+import base64
+import hmac
 import json
 import threading
+import time
+import urllib.parse
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -80,3 +84,133 @@ class FakeWeCom:
 def phone_of(user) -> str:
     """The NOTIFICATIONS_PHONE_LOOKUP of the tests: one number for everybody."""
     return "13812345678"
+
+
+class FakeDingTalk(FakeWeCom):
+    """A DingTalk custom robot on 127.0.0.1 that checks what the real one checks: the access
+    token, a timestamp within the hour, and the signature, computed here from the secret it was
+    set up with; a wrong one is answered errcode 310000, as DingTalk does."""
+
+    SECRET = "SECtest-dingtalk-secret"
+    TOKEN = "robot-access-token"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused: list[str] = []
+        checked = self.server.RequestHandlerClass
+        fake = self
+
+        class Handler(checked):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                problem = fake.problem(query)
+                if problem:
+                    fake.refused.append(problem)
+                    fake.answers.appendleft((200, {"errcode": 310000, "errmsg": problem}))
+                super().do_POST()
+
+        self.server.RequestHandlerClass = Handler
+
+    def problem(self, query: dict) -> str:
+        if query.get("access_token") != [self.TOKEN]:
+            return "access_token"
+        try:
+            timestamp = int(query["timestamp"][0])
+            signature = query["sign"][0]
+        except (KeyError, ValueError):
+            return "timestamp or sign missing"
+        if abs(time.time() * 1000 - timestamp) > 3600 * 1000:
+            return "timestamp too old"
+        mac = hmac.new(self.SECRET.encode(), f"{timestamp}\n{self.SECRET}".encode(), "sha256")
+        if signature != base64.b64encode(mac.digest()).decode():
+            return "sign not match"
+        return ""
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/robot/send?access_token={self.TOKEN}"
+
+
+class FakeAliyunSms:
+    """Alibaba Cloud's SendSms on 127.0.0.1: checks the parameters the real API requires and
+    the request's signature, recomputed here from the secret it was set up with; answers as
+    the vendor does (Code OK, or SignatureDoesNotMatch / MissingX)."""
+
+    KEY_ID = "LTAItestkey"
+    SECRET = "testsecret"
+    REQUIRED = (
+        "AccessKeyId", "Action", "Format", "PhoneNumbers", "SignName", "SignatureMethod",
+        "SignatureNonce", "SignatureVersion", "TemplateCode", "TemplateParam", "Timestamp",
+        "Version",
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.accepted: list[dict] = []
+        self.refused: list[str] = []
+        self.next_code = "OK"
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                form = urllib.parse.parse_qs(
+                    self.rfile.read(length).decode(), keep_blank_values=True
+                )
+                params = {key: values[0] for key, values in form.items()}
+                code = fake.check(params)
+                if code == "OK":
+                    fake.accepted.append(params)
+                    code, fake.next_code = fake.next_code, "OK"
+                else:
+                    fake.refused.append(code)
+                payload = json.dumps({"Code": code, "BizId": "900000000000^0"}).encode()
+                self.send_response(200 if code == "OK" else 400)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def check(self, params: dict) -> str:
+        for name in self.REQUIRED:
+            if not params.get(name):
+                return f"Missing{name}"
+        if params["AccessKeyId"] != self.KEY_ID:
+            return "InvalidAccessKeyId.NotFound"
+        if (params["Action"], params["Version"]) != ("SendSms", "2017-05-25"):
+            return "InvalidAction"
+        if not isinstance(json.loads(params["TemplateParam"]), dict):
+            return "isv.INVALID_JSON_PARAM"
+        given = params.pop("Signature", "")
+        pairs = sorted(params.items())
+
+        def pct(text: str) -> str:
+            return urllib.parse.quote(text, safe="").replace("%7E", "~")
+
+        canonical = "&".join(f"{pct(k)}={pct(v)}" for k, v in pairs)
+        string_to_sign = "POST&%2F&" + pct(canonical)
+        mac = hmac.new(f"{self.SECRET}&".encode(), string_to_sign.encode(), "sha1")
+        if given != base64.b64encode(mac.digest()).decode():
+            return "SignatureDoesNotMatch"
+        return "OK"
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def __enter__(self) -> "FakeAliyunSms":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
