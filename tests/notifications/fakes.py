@@ -1,6 +1,7 @@
 """Test doubles named by dotted path in settings: SMS providers and a fake WeCom webhook."""
 
 import base64
+import hashlib
 import hmac
 import json
 import threading
@@ -208,6 +209,97 @@ class FakeAliyunSms:
         return f"http://{host}:{port}/"
 
     def __enter__(self) -> "FakeAliyunSms":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FakeTencentSms:
+    """Tencent Cloud's SendSms on 127.0.0.1: checks the headers the real API requires and the
+    TC3-HMAC-SHA256 signature, derived here from the secret key it was set up with, then the
+    body (E.164 numbers, app id, template id, ordered parameters); answers as Tencent does."""
+
+    SECRET_ID = "AKIDtest"
+    SECRET_KEY = "tencent-secret-key"
+    APP_ID = "1400000000"
+
+    def __init__(self) -> None:
+        self.accepted: list[dict] = []
+        self.refused: list[str] = []
+        self.next_code = "Ok"
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                code = fake.check(self.headers, body)
+                if code == "Ok":
+                    fake.accepted.append(json.loads(body))
+                    code, fake.next_code = fake.next_code, "Ok"
+                    answer = {"Response": {"SendStatusSet": [{"Code": code}], "RequestId": "r"}}
+                else:
+                    fake.refused.append(code)
+                    answer = {"Response": {"Error": {"Code": code, "Message": "x"}}}
+                payload = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def check(self, headers, body: bytes) -> str:
+        if headers.get("X-TC-Action") != "SendSms" or headers.get("X-TC-Version") != "2021-01-11":
+            return "InvalidAction"
+        timestamp = int(headers.get("X-TC-Timestamp", "0"))
+        if abs(time.time() - timestamp) > 300:
+            return "AuthFailure.SignatureExpire"
+        day = time.strftime("%Y-%m-%d", time.gmtime(timestamp))
+        content_type, host = headers.get("Content-Type", ""), headers.get("Host", "")
+        request = (
+            f"POST\n/\n\ncontent-type:{content_type}\nhost:{host}\n\ncontent-type;host\n"
+            + hashlib.sha256(body).hexdigest()
+        )
+        scope = f"{day}/sms/tc3_request"
+        to_sign = (
+            f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n"
+            + hashlib.sha256(request.encode()).hexdigest()
+        )
+        key = f"TC3{self.SECRET_KEY}".encode()
+        for part in (day, "sms", "tc3_request"):
+            key = hmac.new(key, part.encode(), "sha256").digest()
+        expected = (
+            f"TC3-HMAC-SHA256 Credential={self.SECRET_ID}/{scope}, "
+            f"SignedHeaders=content-type;host, "
+            f"Signature={hmac.new(key, to_sign.encode(), 'sha256').hexdigest()}"
+        )
+        if headers.get("Authorization") != expected:
+            return "AuthFailure.SignatureFailure"
+        sent = json.loads(body)
+        if sent.get("SmsSdkAppId") != self.APP_ID:
+            return "InvalidParameterValue.SdkAppIdNotExist"
+        if not all(number.startswith("+86") for number in sent.get("PhoneNumberSet", [])):
+            return "InvalidParameterValue.IncorrectPhoneNumber"
+        if not isinstance(sent.get("TemplateParamSet"), list) or not sent.get("TemplateId"):
+            return "MissingParameter"
+        return "Ok"
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def __enter__(self) -> "FakeTencentSms":
         self.thread.start()
         return self
 

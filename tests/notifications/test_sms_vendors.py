@@ -70,3 +70,37 @@ def test_no_more_than_the_daily_cap_to_one_person(aliyun, user, case_context, se
     outcomes = [send(user, case_context, key=f"s{n}").status for n in range(3)]
     assert outcomes == [Status.SENT, Status.SENT, Status.SKIPPED]
     assert len(aliyun.accepted) == 2
+
+
+@pytest.fixture
+def tencent(settings):
+    with fakes.FakeTencentSms() as fake:
+        settings.NOTIFICATIONS_SMS_PROVIDER = "notifications.channels.tencent.TencentSmsProvider"
+        settings.NOTIFICATIONS_SMS_TEMPLATES = {"case_assigned": "1234567"}
+        settings.TENCENT_SMS_ENDPOINT = fake.url
+        settings.TENCENT_SMS_SECRET_ID = fake.SECRET_ID
+        settings.TENCENT_SMS_SECRET_KEY = fake.SECRET_KEY
+        settings.TENCENT_SMS_APP_ID = fake.APP_ID
+        settings.TENCENT_SMS_SIGN_NAME = "正阳关学区"
+        yield fake
+
+
+def test_tencent_takes_a_signed_message_with_ordered_parameters(tencent, user, case_context):
+    assert send(user, case_context).status == Status.SENT
+    assert tencent.refused == []
+    [request] = tencent.accepted
+    assert request["PhoneNumberSet"] == ["+8613812345678"]
+    assert request["TemplateId"] == "1234567"
+    assert "15号案件" in request["TemplateParamSet"]
+
+
+def test_tencent_refuses_a_wrong_key_for_good(tencent, user, case_context, settings):
+    settings.TENCENT_SMS_SECRET_KEY = "wrong"
+    assert send(user, case_context).status == Status.DEAD
+    assert tencent.refused == ["AuthFailure.SignatureFailure"]
+    assert "13812345678" not in Message.objects.get().last_error
+
+
+def test_tencent_frequency_limits_are_tried_again(tencent, user, case_context):
+    tencent.next_code = "LimitExceeded.DeliveryFrequencyLimit"
+    assert send(user, case_context).status == Status.RETRYING
