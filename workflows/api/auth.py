@@ -4,12 +4,12 @@ token (or person) has its own rate limit."""
 
 import hmac
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import SAFE_METHODS, BasePermission
-from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from cases import clock
@@ -72,7 +72,7 @@ class PerTokenThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         # read when asked (the class attribute is read once at import): a changed setting holds
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiToken):
