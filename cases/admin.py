@@ -1,9 +1,11 @@
 """Admin for the roster and cases. Cases, events and contacts are read-only here: they change
 only through the service functions, which keep the ladder's rules and write the audit rows."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -397,17 +399,27 @@ class TargetsAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(NoDeleteMixin, admin.ModelAdmin):
-    """A token is made here for a service account (a user whose staff roles give its reach);
-    its key is shown once, in the message after saving, and only its digest is kept. Revoke it
-    with the action; nothing else changes."""
+    """A superuser makes a token for a service account (an account that is not staff, whose
+    staff roles give its reach); its key is shown once, on the page that follows, and only its
+    digest is kept. Revoke it with the action; nothing else changes."""
 
     list_display = ["name", "user", "prefix", "scope", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["scope"]
     fields = ["user", "name", "scope"]
     actions = ["revoke"]
 
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser  # a token acts as its account: not a delegated right
+
     def get_readonly_fields(self, request, obj=None):
         return ["user", "name", "scope", "revoked_at"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = get_user_model().objects.filter(
+                is_active=True, is_staff=False, is_superuser=False
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
@@ -416,12 +428,21 @@ class ApiTokenAdmin(NoDeleteMixin, admin.ModelAdmin):
         obj.created_at = clock.now()
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        messages.warning(
-            request,
-            _("The token's key, shown this once: %(key)s — copy it now; it cannot be shown again.")
-            % {"key": key},
-        )
+        obj.shown_key = key
 
-    @admin.action(description=_("Revoke the chosen tokens"))
+    def response_add(self, request, obj, post_url_continue=None):
+        """The key on the page itself, never in a message (messages travel in a cookie)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "token": obj,
+            "key": obj.shown_key,
+            "title": _("The token's key"),
+        }
+        response = TemplateResponse(request, "admin/cases/apitoken/key.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description=_("Revoke the chosen tokens"), permissions=["change"])
     def revoke(self, request, queryset) -> None:
         queryset.filter(revoked_at__isnull=True).update(revoked_at=clock.now())

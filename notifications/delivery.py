@@ -69,6 +69,8 @@ def deliver(message_id: int) -> Outcome:
         channels.get(message.channel).send(message, rendered)
     except channels.Skipped as reason:
         return _record(message, Status.SKIPPED, note=str(reason))
+    except channels.Deferred as later:
+        return _defer(message, later)
     except channels.PermanentFailure as error:
         return _fail(message, error, permanent=True)
     except Exception as error:  # every other failure may pass: retry it with backoff
@@ -111,6 +113,17 @@ def _record(message: Message, status: str, *, note: str = "") -> Outcome:
     message.last_error = note[:300]
     message.save(update_fields=["status", "sent_at", "last_error"])
     return Outcome(status)
+
+
+def _defer(message: Message, later) -> Outcome:
+    """Not sent yet, by the channel's own limit: the attempt is given back."""
+    message.attempts -= 1
+    message.next_attempt_at = timezone.now() + datetime.timedelta(seconds=later.seconds)
+    message.last_error = str(later)[:300]
+    if message.status == Status.PENDING or message.attempts == 0:
+        message.status = Status.PENDING
+    message.save(update_fields=["attempts", "next_attempt_at", "last_error", "status"])
+    return Outcome(message.status, later.seconds)
 
 
 def _fail(message: Message, error: Exception, *, permanent: bool) -> Outcome:

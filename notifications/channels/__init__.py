@@ -2,7 +2,7 @@
 SMS through a provider, and the WeCom and DingTalk group robots. `get(name)` gives the channel
 for an outbox row's `channel` field."""
 
-from .base import Channel, PermanentFailure, Skipped, TemporaryFailure
+from .base import Channel, Deferred, PermanentFailure, Skipped, TemporaryFailure
 from .dingtalk import DingTalkChannel
 from .email import EmailChannel
 from .inbox import InboxChannel
@@ -22,4 +22,12 @@ def get(name: str) -> Channel:
     return CHANNELS[name]
 
 
-__all__ = ["CHANNELS", "Channel", "PermanentFailure", "Skipped", "TemporaryFailure", "get"]
+__all__ = [
+    "CHANNELS",
+    "Channel",
+    "Deferred",
+    "PermanentFailure",
+    "Skipped",
+    "TemporaryFailure",
+    "get",
+]

@@ -21,6 +21,15 @@ class TemporaryFailure(Exception):
     """The channel is down or rate-limited: try again later."""
 
 
+class Deferred(Exception):
+    """The channel is at its own rate limit: send later, after `seconds`, without counting a
+    failed attempt (a robot that blocks a sender past its limit is waited for, not hammered)."""
+
+    def __init__(self, reason: str, *, seconds: float) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
 class PermanentFailure(Exception):
     """The channel refused the message for good (a bad key, an invalid address)."""
 

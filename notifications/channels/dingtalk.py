@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from . import wecom
-from .base import Skipped, TemporaryFailure
+from .base import Deferred, Skipped, TemporaryFailure
 
 PER_MINUTE = 20
 RATE_LIMITED = 130101  # "send too fast"
@@ -33,11 +33,17 @@ def signed_url(url: str, secret: str, timestamp_ms: int) -> str:
 
 
 def _take_a_slot() -> None:
-    """Count this send in the current minute; at the robot's limit, wait for the next one."""
-    key = f"dingtalk-sent-{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
-    if cache.incr(key) > PER_MINUTE:
-        raise TemporaryFailure("20 messages this minute: waiting for the next one")
+    """Count this send in the last minute (two minute-buckets weighted, so that a burst at a
+    minute's edge stays under the robot's limit); at the limit, wait without using an attempt.
+    The count is in the Django cache: Redis (REDIS_URL) shares it between workers."""
+    now = time.time()
+    minute = int(now // 60)
+    current, previous = f"dingtalk-sent-{minute}", f"dingtalk-sent-{minute - 1}"
+    cache.add(current, 0, timeout=180)
+    earlier = cache.get(previous, 0) * (1 - (now % 60) / 60)
+    if cache.get(current, 0) + earlier >= PER_MINUTE:
+        raise Deferred("20 messages in the last minute: waiting", seconds=60 - now % 60 + 1)
+    cache.incr(current)
 
 
 def payload(rendered) -> dict:
@@ -61,4 +67,9 @@ class DingTalkChannel:
         url = signed_url(
             settings.DINGTALK_WEBHOOK_URL, settings.DINGTALK_SECRET, int(time.time() * 1000)
         )
-        wecom.post_json(url, payload(rendered), rate_limited=(RATE_LIMITED,))
+        try:
+            wecom.post_json(url, payload(rendered), rate_limited=(RATE_LIMITED,))
+        except TemporaryFailure as error:
+            if str(RATE_LIMITED) in str(error):  # the robot blocks a sender for ten minutes
+                raise Deferred("the robot's limit: waiting ten minutes", seconds=600) from None
+            raise

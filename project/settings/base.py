@@ -228,8 +228,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"no_numbers": {"()": "project.logs.NoNumbers"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Django logs the address of every 404 and 500: scrubbed where they are made
+    "loggers": {name: {"filters": ["no_numbers"]} for name in ("django.request", "django.server")},
 }
 
 # History is an audit trail: reverting a case from the admin would go around the ladder.

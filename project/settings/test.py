@@ -15,12 +15,12 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # of its own so that the end-to-end test never meets a developer's worker; a file database on
 # SQLite so that the end-to-end test's worker process can open the test database too.
 NOTIFICATIONS_DELIVERY = "inline"
-ROSTER_IMPORT_RUN = "inline"
+ROSTER_IMPORT_RUN = "inline"  # the thread and the worker have tests of their own
+# The schema's fuzzing sends hundreds of requests a minute: a test of its own checks the limit.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
-    # the schema's fuzzing sends hundreds of requests a minute: a test of its own checks the limit
     "DEFAULT_THROTTLE_RATES": {"token": "100000/minute"},
-}  # the thread and the worker have tests of their own
+}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 WECOM_WEBHOOK_URL = env("TEST_WECOM_WEBHOOK_URL", default="")  # never a real robot from a test

@@ -5,6 +5,7 @@ read-only tokens, revocation, and a rate limit per token."""
 import json
 import re
 
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
@@ -180,13 +181,54 @@ def test_an_administrator_makes_a_token_whose_key_is_shown_once(world, client):
     response = client.post(
         reverse("admin:cases_apitoken_add"),
         {"user": world[Role.SCHOOL_OFFICER].pk, "name": "县门户", "scope": TokenScope.READ},
-        follow=True,
     )
-    shown = [str(message) for message in response.context["messages"]]
-    key = next(m.group() for text in shown if (m := re.search(r"kc_[0-9a-f]{8}_[\w-]+", text)))
+    page = response.content.decode()
+    key = re.search(r"kc_[0-9a-f]{8}_[\w-]+", page).group()
+    assert "messages" not in response.cookies  # never in a cookie
     assert Api(key).get(CASES).status_code == 200
     token = ApiToken.objects.get()
     assert (token.created_by, token.scope) == (admin, TokenScope.READ)
     # the list never shows it again
     listing = client.get(reverse("admin:cases_apitoken_changelist")).content.decode()
     assert key not in listing
+
+
+def test_only_a_superuser_makes_tokens_and_only_for_service_accounts(world, client):
+    staff = factories.UserFactory(username="clerk", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__endswith="apitoken"))
+    client.force_login(staff)
+    assert client.get(reverse("admin:cases_apitoken_add")).status_code == 403
+    root = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    refused = client.post(
+        reverse("admin:cases_apitoken_add"),
+        {"user": staff.pk, "name": "冒充", "scope": TokenScope.WRITE},
+    )
+    assert not ApiToken.objects.exists()
+    assert refused.status_code == 200  # the form again: a staff account is not a choice
+
+
+def test_nested_values_are_refused_not_a_server_error(world, api_as):
+    case = case_in_stage(world, Stage.HOME_VISIT)
+    answer = api_as(Role.HOMEROOM_TEACHER).post(
+        reverse("api:contacts", args=[case.pk]), {"occurred_on": {"a": 1}, "kind": [{"x": 1}]}
+    )
+    assert answer.status_code == 422
+    assert set(answer.json()["errors"]) == {"occurred_on", "kind"}
+
+
+def test_a_read_only_token_may_search_and_a_weak_tag_is_not_a_version(world, api_as):
+    reader = api_as(Role.SCHOOL_OFFICER, TokenScope.READ)
+    assert reader.post(reverse("api:student_search"), {"number": "王"}).status_code == 200
+    case = case_in_stage(world, Stage.REPORTED)
+    writer = api_as(Role.SCHOOL_OFFICER)
+    weak = writer.post(
+        step_url(case, "start_home_visit"), headers={"If-Match": f'W/"{case.version}"'}
+    )
+    assert weak.status_code == 422
+    assert AccessLog.objects.filter(case=case).count() == 0
+    done = writer.post(
+        step_url(case, "start_home_visit"), headers={"If-Match": f'"{case.version}"'}
+    )
+    assert done.status_code == 200
+    assert AccessLog.objects.filter(case=case, action=AccessAction.VIEW_CASE).count() == 1

@@ -2,8 +2,11 @@
 signature as DingTalk does: a signed message is sent, a wrong secret is refused for good (and
 named nowhere), and past 20 a minute the channel waits instead of being blocked."""
 
+import datetime
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from notifications import delivery
 from notifications.channels import dingtalk
@@ -51,13 +54,19 @@ def test_a_wrong_secret_is_refused_for_good_and_not_written_down(robot, case_con
     assert fakes.FakeDingTalk.TOKEN not in error
 
 
-def test_past_twenty_a_minute_the_channel_waits(robot, case_context):
+def test_past_twenty_a_minute_the_channel_waits_without_using_an_attempt(robot, case_context):
     rows = [send(case_context, key=f"d{n}") for n in range(21)]
     assert [row.status for row in rows].count(Status.SENT) == 20
-    assert rows[-1].status == Status.RETRYING
+    assert rows[-1].status == Status.PENDING
     assert len(robot.requests) == 20  # the 21st never reached the robot
+    waiting = Message.objects.get(dedup_key="d20")
+    assert waiting.attempts == 0
+    assert waiting.next_attempt_at > timezone.now()
 
 
-def test_the_robots_own_rate_limit_is_retried(robot, case_context):
+def test_the_robots_own_block_is_waited_out(robot, case_context):
     robot.answers.append((200, {"errcode": dingtalk.RATE_LIMITED, "errmsg": "send too fast"}))
-    assert send(case_context).status == Status.RETRYING
+    assert send(case_context).status == Status.PENDING
+    waiting = Message.objects.get()
+    assert waiting.attempts == 0
+    assert waiting.next_attempt_at > timezone.now() + datetime.timedelta(minutes=9)

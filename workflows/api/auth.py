@@ -64,7 +64,8 @@ class ScopeAllows(BasePermission):
         if not (request.user and request.user.is_authenticated):
             raise exceptions.NotAuthenticated()
         token = request.auth if isinstance(request.auth, ApiToken) else None
-        return not (token and token.scope == TokenScope.READ and request.method not in SAFE_METHODS)
+        reading = request.method in SAFE_METHODS or getattr(view, "reads_only", False)
+        return not (token and token.scope == TokenScope.READ and not reading)
 
 
 class PerTokenThrottle(SimpleRateThrottle):

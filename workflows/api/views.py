@@ -2,6 +2,8 @@
 pages); every step goes through the registry's form and service; every read of a case is in
 the access log."""
 
+import re
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -118,13 +120,14 @@ class PreconditionRequired(exceptions.APIException):
 
 
 def seen_version(request) -> int:
-    header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    """The version in `If-Match`: one strong tag ("3"); a weak tag, a list or * is refused."""
+    header = request.headers.get("If-Match", "").strip()
     if not header:
         raise PreconditionRequired()
-    try:
-        return int(header)
-    except ValueError:
-        raise exceptions.ValidationError({"If-Match": [str(IF_MATCH_REQUIRED)]}) from None
+    found = re.fullmatch(r'"?([0-9]{1,9})"?', header, flags=re.ASCII)
+    if found is None:
+        raise exceptions.ValidationError({"If-Match": [str(IF_MATCH_REQUIRED)]})
+    return int(found.group(1))
 
 
 class StepTake(CaseScoped):
@@ -147,6 +150,7 @@ class StepTake(CaseScoped):
         if not form.is_valid():
             raise FormRefused(form)
         changed = registry.submit(step, form, by=request.user, case=case)
+        audit.case_viewed(user=request.user, case=changed)  # the answer shows the case
         return Response(detail_of(changed, request.user))
 
 
@@ -161,11 +165,15 @@ class ContactCreate(CaseScoped):
             raise FormRefused(form)
         registry.submit(RECORD_CONTACT, form, by=request.user, case=case)
         case.refresh_from_db()
+        audit.case_viewed(user=request.user, case=case)  # the answer shows the case
         return Response(detail_of(case, request.user), status=status.HTTP_201_CREATED)
 
 
 class StudentSearch(APIView):
-    """Find students in reach by registry number or name, by POST (a number never in a URL)."""
+    """Find students in reach by registry number or name, by POST (a number never in a URL);
+    a read, so a read-only token may search."""
+
+    reads_only = True
 
     @extend_schema(
         request=serializers.StudentSearchSerializer,
@@ -186,11 +194,29 @@ class Inbox(generics.ListAPIView):
         return InboxItem.objects.filter(user=self.request.user)
 
 
+SCALARS = (str, int, float, bool)
+NOT_A_VALUE = _("Give a text, a number, or a list of them.")
+
+
 def _plain(data) -> dict:
-    """Request data as a form takes it: lists for the fields that hold several values."""
+    """Request data as a form takes it: a text or number per field, or a list of them for the
+    fields that hold several; anything else (an object, a list of objects) is refused."""
     if hasattr(data, "lists"):
         return {key: values if len(values) > 1 else values[0] for key, values in data.lists()}
-    return dict(data) if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        raise exceptions.ValidationError({"__all__": [str(NOT_A_VALUE)]})
+    wrong = [
+        key
+        for key, value in data.items()
+        if not (
+            value is None
+            or isinstance(value, SCALARS)
+            or (isinstance(value, list) and all(isinstance(item, SCALARS) for item in value))
+        )
+    ]
+    if wrong:
+        raise exceptions.ValidationError({key: [str(NOT_A_VALUE)] for key in wrong})
+    return {key: "" if value is None else value for key, value in data.items()}
 
 
 @extend_schema(exclude=True)
