@@ -1,4 +1,5 @@
-"""Test doubles named by dotted path in settings: SMS providers and a fake WeCom webhook."""
+"""Test doubles named by dotted path in settings: SMS providers, and fake WeCom and DingTalk
+robots and SMS vendors on 127.0.0.1."""
 
 import base64
 import hashlib
@@ -37,22 +38,19 @@ class FlakySmsProvider(RecordingSmsProvider):
         super().send(phone=phone, template_id=template_id, params=params)
 
 
-class FakeWeCom:
-    """A WeCom robot on 127.0.0.1 in a thread: records each POST and answers with the next of
-    `answers` (status, JSON body), or errcode 0 when none is queued."""
+class LocalServer:
+    """A vendor's HTTP endpoint on 127.0.0.1, served by a thread while the `with` block runs:
+    each POST is answered with the JSON that `answer(request)` gives as (status, body)."""
+
+    PATH = "/"
 
     def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.answers: deque[tuple[int, dict]] = deque()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                fake.requests.append(
-                    {"path": self.path, "body": json.loads(self.rfile.read(length))}
-                )
-                status, answer = fake.answers.popleft() if fake.answers else (200, {"errcode": 0})
+                self.body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status, answer = fake.answer(self)
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -68,18 +66,37 @@ class FakeWeCom:
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
+    def answer(self, request) -> tuple[int, dict]:
+        raise NotImplementedError
+
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/cgi-bin/webhook/send?key=secret-robot-key"
+        return f"http://{host}:{port}{self.PATH}"
 
-    def __enter__(self) -> "FakeWeCom":
+    def __enter__(self):
         self.thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class FakeWeCom(LocalServer):
+    """A WeCom robot: records each POST and answers with the next of `answers` (status, JSON
+    body), or errcode 0 when none is queued."""
+
+    PATH = "/cgi-bin/webhook/send?key=secret-robot-key"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[dict] = []
+        self.answers: deque[tuple[int, dict]] = deque()
+
+    def answer(self, request) -> tuple[int, dict]:
+        self.requests.append({"path": request.path, "body": json.loads(request.body)})
+        return self.answers.popleft() if self.answers else (200, {"errcode": 0})
 
 
 def phone_of(user) -> str:
@@ -95,22 +112,18 @@ class FakeDingTalk(FakeWeCom):
     SECRET = "SECtest-dingtalk-secret"
     TOKEN = "robot-access-token"
 
+    PATH = f"/robot/send?access_token={TOKEN}"
+
     def __init__(self) -> None:
         super().__init__()
         self.refused: list[str] = []
-        checked = self.server.RequestHandlerClass
-        fake = self
 
-        class Handler(checked):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
-                problem = fake.problem(query)
-                if problem:
-                    fake.refused.append(problem)
-                    fake.answers.appendleft((200, {"errcode": 310000, "errmsg": problem}))
-                super().do_POST()
-
-        self.server.RequestHandlerClass = Handler
+    def answer(self, request) -> tuple[int, dict]:
+        problem = self.problem(urllib.parse.parse_qs(urllib.parse.urlsplit(request.path).query))
+        if problem:
+            self.refused.append(problem)
+            self.answers.appendleft((200, {"errcode": 310000, "errmsg": problem}))
+        return super().answer(request)
 
     def problem(self, query: dict) -> str:
         if query.get("access_token") != [self.TOKEN]:
@@ -127,13 +140,8 @@ class FakeDingTalk(FakeWeCom):
             return "sign not match"
         return ""
 
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/robot/send?access_token={self.TOKEN}"
 
-
-class FakeAliyunSms:
+class FakeAliyunSms(LocalServer):
     """Alibaba Cloud's SendSms on 127.0.0.1: checks the parameters the real API requires and
     the request's signature, recomputed here from the secret it was set up with; answers as
     the vendor does (Code OK, or SignatureDoesNotMatch / MissingX)."""
@@ -147,38 +155,21 @@ class FakeAliyunSms:
     )  # fmt: skip
 
     def __init__(self) -> None:
+        super().__init__()
         self.accepted: list[dict] = []
         self.refused: list[str] = []
         self.next_code = "OK"
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                form = urllib.parse.parse_qs(
-                    self.rfile.read(length).decode(), keep_blank_values=True
-                )
-                params = {key: values[0] for key, values in form.items()}
-                code = fake.check(params)
-                if code == "OK":
-                    fake.accepted.append(params)
-                    code, fake.next_code = fake.next_code, "OK"
-                else:
-                    fake.refused.append(code)
-                payload = json.dumps({"Code": code, "BizId": "900000000000^0"}).encode()
-                self.send_response(200 if code == "OK" else 400)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+    def answer(self, request) -> tuple[int, dict]:
+        form = urllib.parse.parse_qs(request.body.decode(), keep_blank_values=True)
+        params = {key: values[0] for key, values in form.items()}
+        code = self.check(params)
+        if code == "OK":
+            self.accepted.append(params)
+            code, self.next_code = self.next_code, "OK"
+        else:
+            self.refused.append(code)
+        return (200 if code == "OK" else 400), {"Code": code, "BizId": "900000000000^0"}
 
     def check(self, params: dict) -> str:
         for name in self.REQUIRED:
@@ -203,21 +194,8 @@ class FakeAliyunSms:
             return "SignatureDoesNotMatch"
         return "OK"
 
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/"
 
-    def __enter__(self) -> "FakeAliyunSms":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class FakeTencentSms:
+class FakeTencentSms(LocalServer):
     """Tencent Cloud's SendSms on 127.0.0.1: checks the headers the real API requires and the
     TC3-HMAC-SHA256 signature, derived here from the secret key it was set up with, then the
     body (E.164 numbers, app id, template id, ordered parameters); answers as Tencent does."""
@@ -227,36 +205,19 @@ class FakeTencentSms:
     APP_ID = "1400000000"
 
     def __init__(self) -> None:
+        super().__init__()
         self.accepted: list[dict] = []
         self.refused: list[str] = []
         self.next_code = "Ok"
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                code = fake.check(self.headers, body)
-                if code == "Ok":
-                    fake.accepted.append(json.loads(body))
-                    code, fake.next_code = fake.next_code, "Ok"
-                    answer = {"Response": {"SendStatusSet": [{"Code": code}], "RequestId": "r"}}
-                else:
-                    fake.refused.append(code)
-                    answer = {"Response": {"Error": {"Code": code, "Message": "x"}}}
-                payload = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+    def answer(self, request) -> tuple[int, dict]:
+        code = self.check(request.headers, request.body)
+        if code != "Ok":
+            self.refused.append(code)
+            return 200, {"Response": {"Error": {"Code": code, "Message": "x"}}}
+        self.accepted.append(json.loads(request.body))
+        code, self.next_code = self.next_code, "Ok"
+        return 200, {"Response": {"SendStatusSet": [{"Code": code}], "RequestId": "r"}}
 
     def check(self, headers, body: bytes) -> str:
         if headers.get("X-TC-Action") != "SendSms" or headers.get("X-TC-Version") != "2021-01-11":
@@ -293,16 +254,3 @@ class FakeTencentSms:
         if not isinstance(sent.get("TemplateParamSet"), list) or not sent.get("TemplateId"):
             return "MissingParameter"
         return "Ok"
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/"
-
-    def __enter__(self) -> "FakeTencentSms":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
