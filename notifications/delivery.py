@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import channels, messages
-from .models import OPEN_STATUSES, Message, Status
+from .models import OPEN_STATUSES, Message, Receipt, Status
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def deliver(message_id: int) -> Outcome:
         return message
     try:
         rendered = messages.render(message.template_key, message.context)
-        channels.get(message.channel).send(message, rendered)
+        handed = channels.get(message.channel).send(message, rendered)
     except channels.Skipped as reason:
         return _record(message, Status.SKIPPED, note=str(reason))
     except channels.Deferred as later:
@@ -75,7 +75,7 @@ def deliver(message_id: int) -> Outcome:
         return _fail(message, error, permanent=True)
     except Exception as error:  # every other failure may pass: retry it with backoff
         return _fail(message, error, permanent=False)
-    return _record(message, Status.SENT)
+    return _record(message, Status.SENT, handed=handed)
 
 
 def deliver_due(*, limit: int = 200) -> dict[str, int]:
@@ -106,12 +106,19 @@ def _claim(message_id: int) -> Message | Outcome:
     return message
 
 
-def _record(message: Message, status: str, *, note: str = "") -> Outcome:
+def _record(
+    message: Message, status: str, *, note: str = "", handed: channels.Handed | None = None
+) -> Outcome:
     message.status = status
     if status == Status.SENT:
         message.sent_at = timezone.now()
     message.last_error = note[:300]
-    message.save(update_fields=["status", "sent_at", "last_error"])
+    fields = ["status", "sent_at", "last_error"]
+    if handed is not None:  # the vendor's id, and a delivery report to wait for
+        message.sms_vendor, message.vendor_message_id = handed.vendor, handed.vendor_id[:64]
+        message.receipt = Receipt.WAITING
+        fields += ["sms_vendor", "vendor_message_id", "receipt"]
+    message.save(update_fields=fields)
     return Outcome(status)
 
 

@@ -6,10 +6,14 @@ retried or read in the admin. Celery, or the in-process fallback, only carries i
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# The one thing this app takes from `cases`: the project's encryption at rest for secrets.
+from cases.fields import EncryptedCharField
 
 
 class Channel(models.TextChoices):
@@ -30,6 +34,52 @@ class Status(models.TextChoices):
 
 #: Statuses that delivery still has to act on.
 OPEN_STATUSES = (Status.PENDING, Status.RETRYING)
+
+
+class Receipt(models.TextChoices):
+    """What an SMS vendor's delivery report (回执) says about a sent text message."""
+
+    WAITING = "waiting", _("Waiting for the report")  # handed to the vendor, no report yet
+    DELIVERED = "delivered", _("Delivered")  # the carrier says the phone received it
+    FAILED = "failed", _("Not delivered")  # the carrier says it did not; its code says why
+
+
+#: The kinds of jurisdiction unit (cases.UnitKind, by value) that may have a group robot.
+ROBOT_UNIT_KINDS = ("county", "township")
+ROBOT_UNIT_WRONG = _("A DingTalk robot belongs to a county or a township.")
+
+
+class DingTalkRobot(models.Model):
+    """The DingTalk custom robot (钉钉自定义机器人) of a county's or a township's group.
+
+    A message about a case goes to its township's robot, else its county's, else the one in
+    the settings. The address holds the robot's access token and the secret signs: both are
+    kept encrypted and never shown back in full (the admin shows their last characters)."""
+
+    unit = models.OneToOneField(
+        "cases.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="dingtalk_robot",
+        limit_choices_to={"kind__in": ROBOT_UNIT_KINDS},
+    )
+    name = models.CharField(_("group name"), max_length=100)
+    webhook_url = EncryptedCharField(_("robot address"))
+    secret = EncryptedCharField(_("signing secret"))
+    # Switched off rather than deleted: the messages sent through it still name it.
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("DingTalk group robot")
+        verbose_name_plural = _("DingTalk group robots")
+        ordering = ["unit__path"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.name}"
+
+    def clean(self) -> None:
+        if self.unit_id and self.unit.kind not in ROBOT_UNIT_KINDS:
+            raise ValidationError({"unit": ROBOT_UNIT_WRONG})
 
 
 class Message(models.Model):
@@ -63,6 +113,25 @@ class Message(models.Model):
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # DingTalk rows: the unit's robot chosen when the row was written; none: the settings' one.
+    robot = models.ForeignKey(
+        DingTalkRobot,
+        verbose_name=_("DingTalk robot"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    # SMS rows: the vendor's id of the message (Alibaba's BizId, Tencent's SerialNo) and what
+    # its delivery report said; the number as the vendor reported it, masked.
+    sms_vendor = models.CharField(_("SMS vendor"), max_length=16, blank=True)
+    vendor_message_id = models.CharField(_("vendor's message id"), max_length=64, blank=True)
+    receipt = models.CharField(
+        _("delivery report"), max_length=10, choices=Receipt.choices, blank=True
+    )
+    receipt_code = models.CharField(_("carrier's code"), max_length=64, blank=True)
+    receipt_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    receipt_phone = models.CharField(_("number (masked)"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("outgoing message")
@@ -83,6 +152,18 @@ class Message(models.Model):
         indexes = [
             # What deliver_due looks for: open rows whose time has come.
             models.Index(fields=["status", "next_attempt_at"], name="notif_msg_due_idx"),
+            # What the receipt job looks for: text messages still waiting for their report.
+            models.Index(
+                fields=["sent_at"],
+                condition=Q(receipt="waiting"),
+                name="notif_msg_receipt_wait_idx",
+            ),
+            # A vendor's report names its message by the vendor's id.
+            models.Index(
+                fields=["sms_vendor", "vendor_message_id"],
+                condition=~Q(vendor_message_id=""),
+                name="notif_msg_vendor_id_idx",
+            ),
         ]
 
     def __str__(self) -> str:

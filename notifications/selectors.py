@@ -1,8 +1,9 @@
-"""Reads of the inbox that pages share. A user only ever sees their own items."""
+"""Reads of the inbox that pages share (a user only ever sees their own items), and of the
+units' group robots for the jobs that write to them."""
 
 from django.db.models import QuerySet
 
-from .models import InboxItem
+from .models import DingTalkRobot, InboxItem
 
 
 def inbox_items(user) -> QuerySet[InboxItem]:
@@ -12,3 +13,8 @@ def inbox_items(user) -> QuerySet[InboxItem]:
 
 def unread_count(user) -> int:
     return InboxItem.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def active_robots() -> QuerySet[DingTalkRobot]:
+    """The DingTalk robots switched on, by their unit's place in the tree."""
+    return DingTalkRobot.objects.filter(active=True).order_by("unit__path")

@@ -9,7 +9,7 @@ import contextlib
 import dataclasses
 import functools
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -18,9 +18,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import delivery
+from .channels import dingtalk
 from .channels import get as channel_named
 from .messages import clean_context
-from .models import Channel, InboxItem, Message, RecipientSettings, Status
+from .models import Channel, DingTalkRobot, InboxItem, Message, RecipientSettings, Status
 
 logger = logging.getLogger(__name__)
 
@@ -127,20 +128,52 @@ def notify_group(
     context: Mapping[str, Any],
     dedup_key: str,
     if_configured: bool = False,
+    units: Sequence[Any] = (),
 ) -> list[Message]:
     """The same for group robots (WeCom, NOTIFICATIONS_GROUP_CHANNELS), no recipient user.
     A group channel without its webhook gets a row that is then skipped, so the admin sees why
-    nothing went out; with `if_configured` (a periodic job) it gets no row at all."""
+    nothing went out; with `if_configured` (a periodic job) it gets no row at all.
+
+    `units`: the jurisdiction units (ids or units) the message is about, nearest first (a
+    case's township, then its county): the DingTalk row goes to the first of them with an
+    active robot, else to the robot of the settings."""
     names = _checked(settings.NOTIFICATIONS_GROUP_CHANNELS, GROUP_CHANNELS)
+    robot = None
+    if Channel.DINGTALK in names:
+        robot = dingtalk.robot_for([getattr(unit, "pk", unit) for unit in units])
     if if_configured:
-        names = [name for name in names if channel_named(name).configured()]
+        names = [name for name in names if _has_address(name, robot)]
     return _write(
         recipient=None,
         template_key=template_key,
         context=context,
         dedup_key=dedup_key,
         channels=names,
+        robot=robot,
     )
+
+
+def _has_address(name: str, robot: DingTalkRobot | None) -> bool:
+    if name == Channel.DINGTALK:
+        return robot is not None or dingtalk.settings_robot() is not None
+    return channel_named(name).configured()
+
+
+@transaction.atomic
+def notify_robot(
+    *, robot: DingTalkRobot, template_key: str, context: Mapping[str, Any], dedup_key: str
+) -> Message:
+    """One message to one unit's DingTalk robot (a township's digest), whatever the group
+    channels are; the same key twice writes nothing new and returns the first row."""
+    [message] = _write(
+        recipient=None,
+        template_key=template_key,
+        context=context,
+        dedup_key=dedup_key,
+        channels=[Channel.DINGTALK],
+        robot=robot,
+    )
+    return message
 
 
 def default_channels(user) -> list[str]:
@@ -211,11 +244,12 @@ def _write(
     dedup_key: str,
     channels: list[str],
     fresh: bool = False,
+    robot: DingTalkRobot | None = None,
 ) -> list[Message]:
     if not dedup_key or len(dedup_key) > 200:
         raise ValueError(BAD_DEDUP_KEY)
     stored = clean_context(template_key, context)
-    if fresh:
+    if fresh:  # user channels only: no robot
         rows = Message.objects.bulk_create(
             Message(
                 dedup_key=dedup_key,
@@ -238,7 +272,11 @@ def _write(
             dedup_key=dedup_key,
             channel=channel,
             recipient=recipient,
-            defaults={"template_key": template_key, "context": stored},
+            defaults={
+                "template_key": template_key,
+                "context": stored,
+                "robot": robot if channel == Channel.DINGTALK else None,
+            },
         )
         if created and settings.NOTIFICATIONS_DELIVERY != "periodic":
             transaction.on_commit(functools.partial(dispatch, message.pk))

@@ -6,7 +6,7 @@ importing this module.
 
 from celery import shared_task
 
-from . import delivery
+from . import delivery, receipts
 from .models import Status
 
 
@@ -23,3 +23,9 @@ def deliver_message(message_id: int) -> str:
 def deliver_due() -> dict[str, int]:
     """Every minute (beat): deliver the open rows whose time has come."""
     return delivery.deliver_due()
+
+
+@shared_task(name="notifications.tasks.pull_sms_receipts", ignore_result=True)
+def pull_sms_receipts() -> dict[str, int]:
+    """Every ten minutes (beat): record the SMS vendors' delivery reports."""
+    return receipts.pull_receipts()

@@ -5,6 +5,8 @@ administrator may change the interval or pause a job in the admin afterwards, an
 there (by name) is left as it is.
 """
 
+from django.conf import settings
+
 
 def schedule_every(apps, *, name: str, task: str, seconds: int, description: str) -> None:
     interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
@@ -17,3 +19,21 @@ def schedule_every(apps, *, name: str, task: str, seconds: int, description: str
 
 def unschedule(apps, *, task: str) -> None:
     apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(task=task).delete()
+
+
+def schedule_daily(apps, *, name: str, task: str, hour: int, minute: int, description: str) -> None:
+    """A job once a day at hour:minute in the project's time zone (CELERY_TIMEZONE); the job
+    itself decides whether the day is one to act on (working days)."""
+    crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
+    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
+    crontab, _ = crontab_model.objects.get_or_create(
+        minute=str(minute),
+        hour=str(hour),
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone=settings.CELERY_TIMEZONE,
+    )
+    task_model.objects.get_or_create(
+        name=name, defaults={"task": task, "crontab": crontab, "description": description}
+    )

@@ -104,9 +104,25 @@ ROLL_MESSAGES: dict[str, MessageTemplate] = {
 }
 
 
+# A township group's morning digest (逾期案件日报) to its DingTalk robot: counts per stage and per
+# school and the case numbers with their links; a group chat is not access-controlled, so never a
+# child's name or a number (the links ask who opens them to sign in and check their reach).
+DIGEST_MESSAGES: dict[str, MessageTemplate] = {
+    "township_overdue_digest": MessageTemplate(
+        title=_("Overdue cases in {township}: {total}"),
+        body=_(
+            "{date}: {total} cases of {township} are past their stage deadline.\n\n"
+            "By stage: {by_stage}\n\nBy school: {by_school}\n\nCases: {cases}"
+        ),
+        keys=frozenset({"township", "date", "total", "by_stage", "by_school", "cases", "url"}),
+        link_text=_("Open the overdue queue"),
+    ),
+}
+
+
 def register_case_messages() -> None:
     """Called once the app is ready (workflows.apps)."""
-    for key, template in {**CASE_MESSAGES, **ROLL_MESSAGES}.items():
+    for key, template in {**CASE_MESSAGES, **ROLL_MESSAGES, **DIGEST_MESSAGES}.items():
         register(key, template)
 
 

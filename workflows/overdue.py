@@ -107,6 +107,7 @@ def _tell(case: Case, batch: _Batch, group: bool, notices: list) -> None:
             context=context,
             dedup_key=_dedup(case, "group"),
             if_configured=True,
+            units=(case.township_id, case.county_id),  # its township's robot, else its county's
         )
     policy = batch.policy(case)
     if policy.escalate_to_role:

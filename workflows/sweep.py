@@ -155,6 +155,7 @@ def mark_overdue(case_id: int, now: datetime.datetime) -> tuple[bool, bool]:
         context=context,
         dedup_key=_dedup(case, AlertKind.OVERDUE, "group"),
         if_configured=True,
+        units=(case.township_id, case.county_id),  # its township's robot, else its county's
     )
     if policy.escalate_to_role:
         for supervisor in routing.holders_of(policy.escalate_to_role, case):

@@ -35,3 +35,10 @@ def take_enrolment() -> list[str]:
     from .figures.snapshot import take_due
 
     return take_due()
+
+
+@shared_task(name="workflows.tasks.send_overdue_digests")
+def send_overdue_digests() -> list[str]:
+    from .digest import send_overdue_digests as send
+
+    return send()

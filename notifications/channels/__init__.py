@@ -2,7 +2,7 @@
 SMS through a provider, and the WeCom and DingTalk group robots. `get(name)` gives the channel
 for an outbox row's `channel` field."""
 
-from .base import Channel, Deferred, PermanentFailure, Skipped, TemporaryFailure
+from .base import Channel, Deferred, Handed, PermanentFailure, Skipped, TemporaryFailure
 from .dingtalk import DingTalkChannel
 from .email import EmailChannel
 from .inbox import InboxChannel
@@ -26,6 +26,7 @@ __all__ = [
     "CHANNELS",
     "Channel",
     "Deferred",
+    "Handed",
     "PermanentFailure",
     "Skipped",
     "TemporaryFailure",

@@ -2,7 +2,12 @@
 and template with named parameters, never free text. Each request is signed as Alibaba Cloud's
 RPC API requires: the parameters sorted and percent-encoded, "POST&%2F&" + the encoded query,
 HMAC-SHA1 with the AccessKey secret + "&". Credentials come from the environment; the number
-goes to the vendor and nowhere else (not into an error, not into a log)."""
+goes to the vendor and nowhere else (not into an error, not into a log).
+
+Delivery reports: `QuerySendDetails`, signed the same way, asks for one number's messages of a
+day (the number, the day as yyyyMMdd, the BizId SendSms gave); each detail's SendStatus is 1
+(waiting for the carrier), 2 (failed) or 3 (delivered), with the carrier's ErrCode and the
+ReceiveDate in China's time."""
 
 import base64
 import datetime
@@ -15,13 +20,20 @@ import urllib.request
 import uuid
 
 from django.conf import settings
+from django.utils import timezone
 
+from ..models import Receipt
 from .base import PermanentFailure, TemporaryFailure
+from .sms import Report, Waiting, masked, phone_of
 
 TIMEOUT_SECONDS = 10
 VERSION = "2017-05-25"
 # Answers worth trying again later: flow control and the vendor's own trouble.
 TEMPORARY = {"isv.BUSINESS_LIMIT_CONTROL", "Throttling", "isp.SYSTEM_ERROR", "ServiceUnavailable"}
+# SendStatus of a detail: 1 waiting for the carrier's report, 2 failed, 3 delivered.
+SEND_STATUS = {1: Receipt.WAITING, 2: Receipt.FAILED, 3: Receipt.DELIVERED}
+PAGE_SIZE = 10  # one BizId is asked for: one detail, a page is plenty
+CHINA = datetime.timezone(datetime.timedelta(hours=8))  # the vendor's dates are Beijing time
 
 
 def encode(value: str) -> str:
@@ -46,31 +58,95 @@ def template_of(template_id: str, params: list[str]) -> tuple[str, dict]:
 
 
 class AliyunSmsProvider:
-    def send(self, *, phone: str, template_id: str, params: list[str]) -> None:
+    vendor = "aliyun"
+
+    def send(self, *, phone: str, template_id: str, params: list[str]) -> str:
         code, named = template_of(template_id, params)
-        request = {
-            "AccessKeyId": settings.ALIYUN_SMS_ACCESS_KEY_ID,
-            "Action": "SendSms",
-            "Format": "JSON",
-            "PhoneNumbers": phone,
-            "RegionId": "cn-hangzhou",
-            "SignName": settings.ALIYUN_SMS_SIGN_NAME,
-            "SignatureMethod": "HMAC-SHA1",
-            "SignatureNonce": uuid.uuid4().hex,
-            "SignatureVersion": "1.0",
-            "TemplateCode": code,
-            "TemplateParam": json.dumps(named, ensure_ascii=False),
-            "Timestamp": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Version": VERSION,
-        }
-        request["Signature"] = signature(request, settings.ALIYUN_SMS_ACCESS_KEY_SECRET)
-        answer = _post(settings.ALIYUN_SMS_ENDPOINT, request)
-        status = answer.get("Code")
-        if status == "OK":
-            return
-        if status in TEMPORARY:
-            raise TemporaryFailure(f"Aliyun {status}")
-        raise PermanentFailure(f"Aliyun {status}")
+        answer = _call(
+            "SendSms",
+            {
+                "PhoneNumbers": phone,
+                "SignName": settings.ALIYUN_SMS_SIGN_NAME,
+                "TemplateCode": code,
+                "TemplateParam": json.dumps(named, ensure_ascii=False),
+            },
+        )
+        return str(answer.get("BizId") or "")
+
+    def receipts(self, waiting: list[Waiting]) -> list[Report]:
+        """One query per message (the API takes one number at a time)."""
+        reports = []
+        for message in waiting:
+            phone = phone_of(message.recipient)
+            if not phone:  # the number is gone: nothing to ask about
+                continue
+            report = self.query(phone=phone, message=message)
+            if report is not None:
+                reports.append(report)
+        return reports
+
+    def query(self, *, phone: str, message: Waiting) -> Report | None:
+        sent_on = timezone.localtime(message.sent_at, CHINA).strftime("%Y%m%d")
+        answer = _call(
+            "QuerySendDetails",
+            {
+                "PhoneNumber": phone,
+                "SendDate": sent_on,
+                "BizId": message.vendor_id,
+                "PageSize": str(PAGE_SIZE),
+                "CurrentPage": "1",
+            },
+        )
+        details = (answer.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
+        if not details:
+            return None
+        detail = details[0]
+        return Report(
+            vendor_id=message.vendor_id,
+            receipt=SEND_STATUS.get(_int(detail.get("SendStatus")), Receipt.WAITING),
+            code=str(detail.get("ErrCode") or "")[:64],
+            at=_china_time(detail.get("ReceiveDate")),
+            phone=masked(str(detail.get("PhoneNum") or phone)),
+        )
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _china_time(text) -> datetime.datetime | None:
+    try:
+        moment = datetime.datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=CHINA)
+
+
+def _call(action: str, params: dict) -> dict:
+    """One signed RPC request; the answer when its Code is OK, else the failure it means."""
+    request = {
+        "AccessKeyId": settings.ALIYUN_SMS_ACCESS_KEY_ID,
+        "Action": action,
+        "Format": "JSON",
+        "RegionId": "cn-hangzhou",
+        "SignatureMethod": "HMAC-SHA1",
+        "SignatureNonce": uuid.uuid4().hex,
+        "SignatureVersion": "1.0",
+        "Timestamp": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "Version": VERSION,
+        **params,
+    }
+    request["Signature"] = signature(request, settings.ALIYUN_SMS_ACCESS_KEY_SECRET)
+    answer = _post(settings.ALIYUN_SMS_ENDPOINT, request)
+    status = answer.get("Code")
+    if status == "OK":
+        return answer
+    if status in TEMPORARY:
+        raise TemporaryFailure(f"Aliyun {status}")
+    raise PermanentFailure(f"Aliyun {status}")
 
 
 def _post(url: str, params: dict) -> dict:

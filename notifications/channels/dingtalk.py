@@ -1,9 +1,13 @@
 """DingTalk (钉钉) custom group robot, signed: POST {"msgtype": "markdown", ...} to the robot's
 address with `timestamp` (ms) and `sign` = base64(HMAC-SHA256(secret, timestamp + "\\n" +
-secret)), URL-encoded. The robot takes 20 messages a minute and blocks a sender for ten minutes
-past that, so this channel counts its own sends and, at the limit, waits (a temporary failure:
-the row is tried again after the minute) instead of being blocked. The address holds the
-robot's token and the secret signs: neither is ever logged or kept in an error."""
+secret)), URL-encoded. A robot takes 20 messages a minute and blocks a sender for ten minutes
+past that, so this channel counts its sends per robot (per address) and, at the limit, waits
+(the row is tried again after the minute, without using up an attempt) instead of being
+blocked. The address holds the robot's token and the secret signs: neither is ever logged or
+kept in an error.
+
+Which robot: the row's own (`Message.robot`, a county's or township's, chosen when the row was
+written), else the one in the settings (DINGTALK_WEBHOOK_URL, DINGTALK_SECRET)."""
 
 import base64
 import hashlib
@@ -14,6 +18,7 @@ import urllib.parse
 from django.conf import settings
 from django.core.cache import cache
 
+from ..models import DingTalkRobot
 from . import wecom
 from .base import Deferred, Skipped, TemporaryFailure
 
@@ -32,13 +37,15 @@ def signed_url(url: str, secret: str, timestamp_ms: int) -> str:
     return f"{url}&timestamp={timestamp_ms}&sign={sign(secret, timestamp_ms)}"
 
 
-def _take_a_slot() -> None:
-    """Count this send in the last minute (two minute-buckets weighted, so that a burst at a
-    minute's edge stays under the robot's limit); at the limit, wait without using an attempt.
-    The count is in the Django cache: Redis (REDIS_URL) shares it between workers."""
+def _take_a_slot(url: str) -> None:
+    """Count this send in the robot's last minute (two minute-buckets weighted, so that a burst
+    at a minute's edge stays under its limit); at the limit, wait without using an attempt.
+    The count is in the Django cache (Redis, REDIS_URL, shares it between workers), under a
+    digest of the address: the token itself goes nowhere."""
+    robot = hashlib.sha256(url.encode()).hexdigest()[:16]
     now = time.time()
     minute = int(now // 60)
-    current, previous = f"dingtalk-sent-{minute}", f"dingtalk-sent-{minute - 1}"
+    current, previous = f"dingtalk-{robot}-{minute}", f"dingtalk-{robot}-{minute - 1}"
     cache.add(current, 0, timeout=180)
     earlier = cache.get(previous, 0) * (1 - (now % 60) / 60)
     if cache.get(current, 0) + earlier >= PER_MINUTE:
@@ -54,22 +61,51 @@ def payload(rendered) -> dict:
     return {"msgtype": "markdown", "markdown": {"title": rendered.title, "text": text}}
 
 
+def settings_robot() -> tuple[str, str] | None:
+    """The robot of the settings (the fallback): its address and secret, if both are set."""
+    if settings.DINGTALK_WEBHOOK_URL and settings.DINGTALK_SECRET:
+        return settings.DINGTALK_WEBHOOK_URL, settings.DINGTALK_SECRET
+    return None
+
+
+def robot_for(unit_ids) -> DingTalkRobot | None:
+    """The first of these units (nearest first) with an active robot; one query."""
+    wanted = [unit for unit in unit_ids if unit]
+    if not wanted:
+        return None
+    robots = DingTalkRobot.objects.filter(unit_id__in=wanted, active=True)
+    found = {robot.unit_id: robot for robot in robots}
+    return next((found[unit] for unit in wanted if unit in found), None)
+
+
 class DingTalkChannel:
     name = "dingtalk"
 
     def configured(self) -> bool:
-        return bool(settings.DINGTALK_WEBHOOK_URL and settings.DINGTALK_SECRET)
+        return settings_robot() is not None or DingTalkRobot.objects.filter(active=True).exists()
 
     def send(self, message, rendered) -> None:
-        if not self.configured():
-            raise Skipped("no DingTalk robot configured")
-        _take_a_slot()
-        url = signed_url(
-            settings.DINGTALK_WEBHOOK_URL, settings.DINGTALK_SECRET, int(time.time() * 1000)
-        )
+        url, secret = _address(message)
+        _take_a_slot(url)
         try:
-            wecom.post_json(url, payload(rendered), rate_limited=(RATE_LIMITED,))
+            wecom.post_json(
+                signed_url(url, secret, int(time.time() * 1000)),
+                payload(rendered),
+                rate_limited=(RATE_LIMITED,),
+            )
         except TemporaryFailure as error:
             if str(RATE_LIMITED) in str(error):  # the robot blocks a sender for ten minutes
                 raise Deferred("the robot's limit: waiting ten minutes", seconds=600) from None
             raise
+
+
+def _address(message) -> tuple[str, str]:
+    if message.robot_id is None:
+        robot = settings_robot()
+        if robot is None:
+            raise Skipped("no DingTalk robot configured")
+        return robot
+    robot = DingTalkRobot.objects.get(pk=message.robot_id)
+    if not robot.active:
+        raise Skipped("the unit's DingTalk robot is switched off")
+    return robot.webhook_url, robot.secret

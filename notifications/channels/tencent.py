@@ -2,7 +2,12 @@
 with ordered parameters, never free text, to a number in E.164 (+86…). Each request is signed
 with TC3-HMAC-SHA256 as Tencent Cloud's API v3 requires: a canonical request over the content
 type, the host and the body's SHA-256, a key derived from the secret, the date and the
-service. Credentials come from the environment; the number goes nowhere else."""
+service. Credentials come from the environment; the number goes nowhere else.
+
+Delivery reports: `PullSmsSendStatus` (signed the same way; the app's SmsSdkAppId and a Limit
+of at most 100) hands out the reports that came in since the last pull, each only once, with
+ReportStatus SUCCESS or FAIL, the SerialNo SendSms gave, UserReceiveTime (Unix seconds) and
+the carrier's Description. The pull has to be switched on by Tencent for the account."""
 
 import datetime
 import hashlib
@@ -15,13 +20,18 @@ import urllib.request
 
 from django.conf import settings
 
+from ..models import Receipt
 from .base import PermanentFailure, TemporaryFailure
+from .sms import Report, Waiting, masked
 
 TIMEOUT_SECONDS = 10
 VERSION = "2021-01-11"
 SERVICE = "sms"
 CONTENT_TYPE = "application/json; charset=utf-8"
 TEMPORARY_PREFIXES = ("InternalError", "RequestLimitExceeded", "LimitExceeded.DeliveryFrequency")
+PULL_LIMIT = 100  # the most one pull hands out
+MAX_PULLS = 10  # per run: a backlog is read over the next runs, not in one long loop
+REPORT_STATUS = {"SUCCESS": Receipt.DELIVERED, "FAIL": Receipt.FAILED}
 
 
 def _hmac(key: bytes, text: str) -> bytes:
@@ -59,8 +69,11 @@ def e164(phone: str) -> str:
 
 
 class TencentSmsProvider:
-    def send(self, *, phone: str, template_id: str, params: list[str]) -> None:
-        body = json.dumps(
+    vendor = "tencent"
+
+    def send(self, *, phone: str, template_id: str, params: list[str]) -> str:
+        answer = _call(
+            "SendSms",
             {
                 "PhoneNumberSet": [e164(phone)],
                 "SmsSdkAppId": settings.TENCENT_SMS_APP_ID,
@@ -68,35 +81,71 @@ class TencentSmsProvider:
                 "TemplateId": template_id,
                 "TemplateParamSet": [str(param) for param in params],
             },
-            ensure_ascii=False,
-        ).encode()
-        endpoint = settings.TENCENT_SMS_ENDPOINT
-        host = urllib.parse.urlsplit(endpoint).netloc
-        timestamp = int(time.time())
-        headers = {
-            "Authorization": authorization(
-                secret_id=settings.TENCENT_SMS_SECRET_ID,
-                secret_key=settings.TENCENT_SMS_SECRET_KEY,
-                host=host,
-                body=body,
-                timestamp=timestamp,
-            ),
-            "Content-Type": CONTENT_TYPE,
-            "Host": host,
-            "X-TC-Action": "SendSms",
-            "X-TC-Version": VERSION,
-            "X-TC-Timestamp": str(timestamp),
-            "X-TC-Region": settings.TENCENT_SMS_REGION,
-        }
-        answer = _post(endpoint, body, headers).get("Response", {})
-        error = answer.get("Error")
+        )
         statuses = answer.get("SendStatusSet") or [{}]
-        code = error.get("Code") if error else statuses[0].get("Code")
-        if code == "Ok":
-            return
-        if str(code).startswith(TEMPORARY_PREFIXES):
-            raise TemporaryFailure(f"Tencent {code}")
-        raise PermanentFailure(f"Tencent {code}")
+        code = statuses[0].get("Code")
+        if code != "Ok":
+            raise _failure(code)
+        return str(statuses[0].get("SerialNo") or "")
+
+    def receipts(self, waiting: list[Waiting]) -> list[Report]:
+        """Every report the vendor hands out now (for these messages and any other of ours)."""
+        reports = []
+        for _pull in range(MAX_PULLS):
+            answer = _call(
+                "PullSmsSendStatus",
+                {"Limit": PULL_LIMIT, "SmsSdkAppId": settings.TENCENT_SMS_APP_ID},
+            )
+            batch = answer.get("PullSmsSendStatusSet") or []
+            reports += [_report(status) for status in batch if status.get("SerialNo")]
+            if len(batch) < PULL_LIMIT:
+                break
+        return reports
+
+
+def _report(status: dict) -> Report:
+    received = status.get("UserReceiveTime")
+    return Report(
+        vendor_id=str(status["SerialNo"]),
+        receipt=REPORT_STATUS.get(status.get("ReportStatus"), Receipt.WAITING),
+        code=str(status.get("Description") or status.get("ReportStatus") or "")[:64],
+        at=datetime.datetime.fromtimestamp(received, datetime.UTC) if received else None,
+        phone=masked(str(status.get("PhoneNumber") or "")),
+    )
+
+
+def _failure(code) -> Exception:
+    if str(code).startswith(TEMPORARY_PREFIXES):
+        return TemporaryFailure(f"Tencent {code}")
+    return PermanentFailure(f"Tencent {code}")
+
+
+def _call(action: str, payload: dict) -> dict:
+    """One signed request; its Response, or the failure its Error means."""
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    endpoint = settings.TENCENT_SMS_ENDPOINT
+    host = urllib.parse.urlsplit(endpoint).netloc
+    timestamp = int(time.time())
+    headers = {
+        "Authorization": authorization(
+            secret_id=settings.TENCENT_SMS_SECRET_ID,
+            secret_key=settings.TENCENT_SMS_SECRET_KEY,
+            host=host,
+            body=body,
+            timestamp=timestamp,
+        ),
+        "Content-Type": CONTENT_TYPE,
+        "Host": host,
+        "X-TC-Action": action,
+        "X-TC-Version": VERSION,
+        "X-TC-Timestamp": str(timestamp),
+        "X-TC-Region": settings.TENCENT_SMS_REGION,
+    }
+    answer = _post(endpoint, body, headers).get("Response", {})
+    error = answer.get("Error")
+    if error:
+        raise _failure(error.get("Code"))
+    return answer
 
 
 def _post(url: str, body: bytes, headers: dict) -> dict:

@@ -1,5 +1,5 @@
 """Fixtures of the notification tests: users, a case context as the engine sends it, the fake
-SMS providers and the fake WeCom robot."""
+SMS providers and vendors and the fake WeCom robot."""
 
 import datetime
 
@@ -45,6 +45,31 @@ def wecom(settings):
     with fakes.FakeWeCom() as robot:
         settings.WECOM_WEBHOOK_URL = robot.url
         yield robot
+
+
+@pytest.fixture
+def aliyun(settings):
+    with fakes.FakeAliyunSms() as fake:
+        settings.NOTIFICATIONS_SMS_PROVIDER = "notifications.channels.aliyun.AliyunSmsProvider"
+        settings.NOTIFICATIONS_SMS_TEMPLATES = {"case_assigned": "SMS_1234567:case,stage"}
+        settings.ALIYUN_SMS_ENDPOINT = fake.url
+        settings.ALIYUN_SMS_ACCESS_KEY_ID = fake.KEY_ID
+        settings.ALIYUN_SMS_ACCESS_KEY_SECRET = fake.SECRET
+        settings.ALIYUN_SMS_SIGN_NAME = "正阳关学区"
+        yield fake
+
+
+@pytest.fixture
+def tencent(settings):
+    with fakes.FakeTencentSms() as fake:
+        settings.NOTIFICATIONS_SMS_PROVIDER = "notifications.channels.tencent.TencentSmsProvider"
+        settings.NOTIFICATIONS_SMS_TEMPLATES = {"case_assigned": "1234567"}
+        settings.TENCENT_SMS_ENDPOINT = fake.url
+        settings.TENCENT_SMS_SECRET_ID = fake.SECRET_ID
+        settings.TENCENT_SMS_SECRET_KEY = fake.SECRET_KEY
+        settings.TENCENT_SMS_APP_ID = fake.APP_ID
+        settings.TENCENT_SMS_SIGN_NAME = "正阳关学区"
+        yield fake
 
 
 @pytest.fixture(autouse=True)

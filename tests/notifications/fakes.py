@@ -107,15 +107,16 @@ def phone_of(user) -> str:
 class FakeDingTalk(FakeWeCom):
     """A DingTalk custom robot on 127.0.0.1 that checks what the real one checks: the access
     token, a timestamp within the hour, and the signature, computed here from the secret it was
-    set up with; a wrong one is answered errcode 310000, as DingTalk does."""
+    set up with; a wrong one is answered errcode 310000, as DingTalk does. Each fake is one
+    robot: give another token and secret for another group's."""
 
     SECRET = "SECtest-dingtalk-secret"
     TOKEN = "robot-access-token"
 
-    PATH = f"/robot/send?access_token={TOKEN}"
-
-    def __init__(self) -> None:
+    def __init__(self, token: str = TOKEN, secret: str = SECRET) -> None:
         super().__init__()
+        self.TOKEN, self.SECRET = token, secret
+        self.PATH = f"/robot/send?access_token={token}"
         self.refused: list[str] = []
 
     def answer(self, request) -> tuple[int, dict]:
@@ -142,45 +143,97 @@ class FakeDingTalk(FakeWeCom):
 
 
 class FakeAliyunSms(LocalServer):
-    """Alibaba Cloud's SendSms on 127.0.0.1: checks the parameters the real API requires and
-    the request's signature, recomputed here from the secret it was set up with; answers as
-    the vendor does (Code OK, or SignatureDoesNotMatch / MissingX)."""
+    """Alibaba Cloud's SendSms and QuerySendDetails on 127.0.0.1: checks the parameters the
+    real API requires and the request's signature, recomputed here from the secret it was set
+    up with; answers as the vendor does (Code OK, or SignatureDoesNotMatch / MissingX). A sent
+    message gets a BizId and waits (SendStatus 1) until `report()` gives its carrier's answer;
+    a query finds it by the number, the day it was sent and, when given, its BizId."""
 
     KEY_ID = "LTAItestkey"
     SECRET = "testsecret"
-    REQUIRED = (
-        "AccessKeyId", "Action", "Format", "PhoneNumbers", "SignName", "SignatureMethod",
-        "SignatureNonce", "SignatureVersion", "TemplateCode", "TemplateParam", "Timestamp",
-        "Version",
+    COMMON = (
+        "AccessKeyId", "Action", "Format", "SignatureMethod", "SignatureNonce",
+        "SignatureVersion", "Timestamp", "Version",
     )  # fmt: skip
+    REQUIRED = {
+        "SendSms": (*COMMON, "PhoneNumbers", "SignName", "TemplateCode", "TemplateParam"),
+        "QuerySendDetails": (*COMMON, "PhoneNumber", "SendDate", "PageSize", "CurrentPage"),
+    }
 
     def __init__(self) -> None:
         super().__init__()
-        self.accepted: list[dict] = []
+        self.accepted: list[dict] = []  # SendSms requests
+        self.queries: list[dict] = []  # QuerySendDetails requests
         self.refused: list[str] = []
         self.next_code = "OK"
+        self.sent: dict[str, dict] = {}  # BizId -> what the carrier said
+
+    def report(self, biz_id: str, *, status: int, err_code: str) -> None:
+        """The carrier's answer: SendStatus 2 (failed) or 3 (delivered), with its ErrCode."""
+        self.sent[biz_id].update(
+            SendStatus=status, ErrCode=err_code, ReceiveDate="2025-03-10 08:31:05"
+        )
 
     def answer(self, request) -> tuple[int, dict]:
         form = urllib.parse.parse_qs(request.body.decode(), keep_blank_values=True)
         params = {key: values[0] for key, values in form.items()}
         code = self.check(params)
-        if code == "OK":
-            self.accepted.append(params)
-            code, self.next_code = self.next_code, "OK"
-        else:
+        if code != "OK":
             self.refused.append(code)
-        return (200 if code == "OK" else 400), {"Code": code, "BizId": "900000000000^0"}
+            return 400, {"Code": code, "Message": code, "RequestId": "r"}
+        if params["Action"] == "QuerySendDetails":
+            self.queries.append(params)
+            return 200, self.details(params)
+        self.accepted.append(params)
+        code, self.next_code = self.next_code, "OK"
+        if code != "OK":
+            return 400, {"Code": code, "Message": code, "RequestId": "r"}
+        biz_id = f"{len(self.sent) + 900000}^0"
+        self.sent[biz_id] = {
+            "PhoneNum": params["PhoneNumbers"],
+            "SendDate": time.strftime("%Y%m%d", time.gmtime(time.time() + 8 * 3600)),
+            "SendStatus": 1,
+            "ErrCode": "",
+            "ReceiveDate": "",
+            "TemplateCode": params["TemplateCode"],
+        }
+        return 200, {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": "r"}
+
+    def details(self, params: dict) -> dict:
+        found = [
+            {**detail, "SendDate": "2025-03-10 08:31:00"}
+            for biz_id, detail in self.sent.items()
+            if detail["PhoneNum"] == params["PhoneNumber"]
+            and detail["SendDate"] == params["SendDate"]
+            and params.get("BizId", biz_id) == biz_id
+        ]
+        return {
+            "Code": "OK",
+            "Message": "OK",
+            "RequestId": "r",
+            "TotalCount": len(found),
+            "SmsSendDetailDTOs": {"SmsSendDetailDTO": found},
+        }
 
     def check(self, params: dict) -> str:
-        for name in self.REQUIRED:
+        required = self.REQUIRED.get(params.get("Action", ""))
+        if required is None:
+            return "InvalidAction"
+        for name in required:
             if not params.get(name):
                 return f"Missing{name}"
         if params["AccessKeyId"] != self.KEY_ID:
             return "InvalidAccessKeyId.NotFound"
-        if (params["Action"], params["Version"]) != ("SendSms", "2017-05-25"):
-            return "InvalidAction"
-        if not isinstance(json.loads(params["TemplateParam"]), dict):
-            return "isv.INVALID_JSON_PARAM"
+        if params["Version"] != "2017-05-25":
+            return "InvalidVersion"
+        if params["Action"] == "SendSms":
+            if not isinstance(json.loads(params["TemplateParam"]), dict):
+                return "isv.INVALID_JSON_PARAM"
+        else:
+            if not (len(params["SendDate"]) == 8 and params["SendDate"].isdigit()):
+                return "isv.SendDate.Invalid"
+            if not 1 <= int(params["PageSize"]) <= 50 or int(params["CurrentPage"]) < 1:
+                return "isv.PageSize.Invalid"
         given = params.pop("Signature", "")
         pairs = sorted(params.items())
 
@@ -196,31 +249,67 @@ class FakeAliyunSms(LocalServer):
 
 
 class FakeTencentSms(LocalServer):
-    """Tencent Cloud's SendSms on 127.0.0.1: checks the headers the real API requires and the
-    TC3-HMAC-SHA256 signature, derived here from the secret key it was set up with, then the
-    body (E.164 numbers, app id, template id, ordered parameters); answers as Tencent does."""
+    """Tencent Cloud's SendSms and PullSmsSendStatus on 127.0.0.1: checks the headers the real
+    API requires and the TC3-HMAC-SHA256 signature, derived here from the secret key it was set
+    up with, then the body (SendSms: E.164 numbers, app id, template id, ordered parameters;
+    the pull: the app id and a Limit of 1 to 100); answers as Tencent does. A sent message gets
+    a SerialNo; `report()` queues its delivery report, which one pull hands out, once."""
 
     SECRET_ID = "AKIDtest"
     SECRET_KEY = "tencent-secret-key"
     APP_ID = "1400000000"
+    ACTIONS = ("SendSms", "PullSmsSendStatus")
 
     def __init__(self) -> None:
         super().__init__()
-        self.accepted: list[dict] = []
+        self.accepted: list[dict] = []  # SendSms bodies
+        self.pulls: list[dict] = []  # PullSmsSendStatus bodies
         self.refused: list[str] = []
         self.next_code = "Ok"
+        self.sent: dict[str, str] = {}  # SerialNo -> number
+        self.reports: deque[dict] = deque()
+
+    def report(self, serial_no: str, *, status: str, description: str) -> None:
+        """The carrier's answer, handed out by the next pull: SUCCESS or FAIL."""
+        number = self.sent.get(serial_no, "+8613800000000")
+        self.reports.append(
+            {
+                "UserReceiveTime": 1741566665,
+                "CountryCode": "86",
+                "SubscriberNumber": number.removeprefix("+86"),
+                "PhoneNumber": number,
+                "SerialNo": serial_no,
+                "ReportStatus": status,
+                "Description": description,
+                "SessionContext": "",
+            }
+        )
 
     def answer(self, request) -> tuple[int, dict]:
         code = self.check(request.headers, request.body)
         if code != "Ok":
             self.refused.append(code)
-            return 200, {"Response": {"Error": {"Code": code, "Message": "x"}}}
-        self.accepted.append(json.loads(request.body))
+            return 200, {"Response": {"Error": {"Code": code, "Message": "x"}, "RequestId": "r"}}
+        body = json.loads(request.body)
+        if request.headers["X-TC-Action"] == "PullSmsSendStatus":
+            self.pulls.append(body)
+            handed = [self.reports.popleft() for _ in range(min(body["Limit"], len(self.reports)))]
+            return 200, {"Response": {"PullSmsSendStatusSet": handed, "RequestId": "r"}}
+        self.accepted.append(body)
         code, self.next_code = self.next_code, "Ok"
-        return 200, {"Response": {"SendStatusSet": [{"Code": code}], "RequestId": "r"}}
+        statuses = []
+        for number in body["PhoneNumberSet"]:
+            serial = f"2433:{len(self.sent) + 1}"
+            self.sent[serial] = number
+            statuses.append(
+                {"SerialNo": serial, "PhoneNumber": number, "Fee": 1, "SessionContext": "",
+                 "Code": code, "Message": "send success", "IsoCode": "CN"}
+            )  # fmt: skip
+        return 200, {"Response": {"SendStatusSet": statuses, "RequestId": "r"}}
 
     def check(self, headers, body: bytes) -> str:
-        if headers.get("X-TC-Action") != "SendSms" or headers.get("X-TC-Version") != "2021-01-11":
+        action = headers.get("X-TC-Action")
+        if action not in self.ACTIONS or headers.get("X-TC-Version") != "2021-01-11":
             return "InvalidAction"
         timestamp = int(headers.get("X-TC-Timestamp", "0"))
         if abs(time.time() - timestamp) > 300:
@@ -249,6 +338,11 @@ class FakeTencentSms(LocalServer):
         sent = json.loads(body)
         if sent.get("SmsSdkAppId") != self.APP_ID:
             return "InvalidParameterValue.SdkAppIdNotExist"
+        if action == "PullSmsSendStatus":
+            limit = sent.get("Limit")
+            if not isinstance(limit, int) or not 1 <= limit <= 100:
+                return "InvalidParameterValue.LimitError"
+            return "Ok"
         if not all(number.startswith("+86") for number in sent.get("PhoneNumberSet", [])):
             return "InvalidParameterValue.IncorrectPhoneNumber"
         if not isinstance(sent.get("TemplateParamSet"), list) or not sent.get("TemplateId"):

@@ -271,13 +271,25 @@ def test_every_template_renders_from_its_keys_only():
         "rule": "无正当理由连续缺勤",
         "date": "12-01",
         "due": "09:00",
+        # a township's digest: counts and case numbers, never a child
+        "township": "正阳关镇",
+        "total": 2,
+        "by_stage": "家访劝返 2",
+        "by_school": "正阳关小学 2",
+        "cases": "[案件 15](/work/cases/15/)",
     }
     for key, template in messages.TEMPLATES.items():
         context = {name: sample[name] for name in template.keys}
         if "case_label" not in template.keys:
             context["url"] = "/work/roll/?class=7"
         rendered = messages.render(key, context)
-        subject = "15号案件" if "case_label" in template.keys else "八年级(1)班"
+        subject = (
+            "15号案件"
+            if "case_label" in template.keys
+            else "正阳关镇"
+            if "township" in template.keys
+            else "八年级(1)班"
+        )
         assert subject in rendered.title + rendered.body, key
         assert rendered.absolute_url.endswith(context["url"]), key
         assert all(param for param in rendered.sms_params), key

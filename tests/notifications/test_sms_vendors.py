@@ -10,21 +10,7 @@ from notifications import delivery
 from notifications.models import Message, Status
 from notifications.services import notify
 
-from . import fakes
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def aliyun(settings):
-    with fakes.FakeAliyunSms() as fake:
-        settings.NOTIFICATIONS_SMS_PROVIDER = "notifications.channels.aliyun.AliyunSmsProvider"
-        settings.NOTIFICATIONS_SMS_TEMPLATES = {"case_assigned": "SMS_1234567:case,stage"}
-        settings.ALIYUN_SMS_ENDPOINT = fake.url
-        settings.ALIYUN_SMS_ACCESS_KEY_ID = fake.KEY_ID
-        settings.ALIYUN_SMS_ACCESS_KEY_SECRET = fake.SECRET
-        settings.ALIYUN_SMS_SIGN_NAME = "正阳关学区"
-        yield fake
 
 
 def send(user, case_context, key="s"):
@@ -70,19 +56,6 @@ def test_no_more_than_the_daily_cap_to_one_person(aliyun, user, case_context, se
     outcomes = [send(user, case_context, key=f"s{n}").status for n in range(3)]
     assert outcomes == [Status.SENT, Status.SENT, Status.SKIPPED]
     assert len(aliyun.accepted) == 2
-
-
-@pytest.fixture
-def tencent(settings):
-    with fakes.FakeTencentSms() as fake:
-        settings.NOTIFICATIONS_SMS_PROVIDER = "notifications.channels.tencent.TencentSmsProvider"
-        settings.NOTIFICATIONS_SMS_TEMPLATES = {"case_assigned": "1234567"}
-        settings.TENCENT_SMS_ENDPOINT = fake.url
-        settings.TENCENT_SMS_SECRET_ID = fake.SECRET_ID
-        settings.TENCENT_SMS_SECRET_KEY = fake.SECRET_KEY
-        settings.TENCENT_SMS_APP_ID = fake.APP_ID
-        settings.TENCENT_SMS_SIGN_NAME = "正阳关学区"
-        yield fake
 
 
 def test_tencent_takes_a_signed_message_with_ordered_parameters(tencent, user, case_context):

@@ -53,7 +53,7 @@ from cases.models import (
     StaffPhone,
     Stage,
 )
-from notifications.models import InboxItem, Message, RecipientSettings
+from notifications.models import DingTalkRobot, InboxItem, Message, RecipientSettings
 from workflows import services
 from workflows.figures import monthly
 from workflows.models import CalendarDay, StagePolicy
@@ -1028,6 +1028,12 @@ def _admin_objects(side: Side) -> None:
     Group.objects.create(name="矩阵组")
     StaffPhone.objects.create(user=world[SO], mobile="13900001111")
     RecipientSettings.objects.create(user=world[SO])
+    DingTalkRobot.objects.create(
+        unit=world.township,
+        name="矩阵群",
+        webhook_url="https://oapi.dingtalk.com/robot/send?access_token=matrix",
+        secret="SECmatrix-secret",
+    )
     StagePolicy.objects.create(
         county=world.county, stage=Stage.HOME_VISIT, owner_role=HT, working_days=5
     )
