@@ -99,6 +99,21 @@ class RiskFlag(models.TextChoices):
     STRUGGLING_LEARNER = "struggling_learner", _("Struggling learner")  # 学困生
 
 
+class StudentQuerySet(models.QuerySet):
+    def on_roll(self):
+        """Without the students recorded as transferred away from their school (a departure
+        settled 转出): the roll, the rules and the register no longer count them there. One
+        whose departure is still open stays: nobody knows yet where they went."""
+        from .imports import RosterDeparture, Settlement  # imports.py builds on this module
+
+        gone = RosterDeparture.objects.filter(
+            student=models.OuterRef("pk"),
+            school=models.OuterRef("school"),
+            settlement=Settlement.TRANSFERRED,
+        )
+        return self.exclude(models.Exists(gone))
+
+
 class Student(models.Model):
     """A child on the roll. The school is derived from the class and kept for fast filtering."""
 
@@ -153,6 +168,8 @@ class Student(models.Model):
     )
     struggling_learner = models.BooleanField(_("struggling learner"), default=False)  # 学困生
     history = HistoricalRecords()
+
+    objects = StudentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("student")

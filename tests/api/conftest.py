@@ -40,3 +40,13 @@ def api_as(world):
         return Api(token_for(world[role], scope))
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_requests_counted():
+    """Each test starts with no request counted against a token or an address."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

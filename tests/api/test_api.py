@@ -2,8 +2,10 @@
 same services and refusals, a version for conflicts; tokens shown once and stored as digests,
 read-only tokens, revocation, and a rate limit per token."""
 
+import datetime
 import json
 import re
+from unittest import mock
 
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -163,6 +165,28 @@ def test_each_token_has_its_rate_limit(world, settings):
             assert second.get(CASES).status_code == 200  # another token: its own limit
         finally:
             api_settings.reload()
+
+
+def test_an_address_sending_bad_tokens_waits_before_any_is_looked_up(world, settings):
+    settings.API_BAD_TOKEN_LIMIT, settings.API_BAD_TOKEN_WINDOW = 3, 600
+    good = Api(token_for(world[Role.SCHOOL_OFFICER]))
+    guesses = [Api(f"kc_guess{n}_nothing").get(CASES) for n in range(3)]
+    assert [answer.status_code for answer in guesses] == [401, 401, 401]
+
+    with CaptureQueriesContext(connection) as queries:
+        blocked = good.get(CASES)  # even a good key waits: the address is what is counted
+    assert blocked.status_code == 429
+    assert "无效令牌" in blocked.json()["detail"] or "invalid tokens" in blocked.json()["detail"]
+    assert 0 < int(blocked["Retry-After"]) <= 600
+    assert not [q for q in queries.captured_queries if "apitoken" in q["sql"].lower()]
+    # another address is not held up
+    assert (
+        good.client.get(CASES, headers={**good.headers}, REMOTE_ADDR="10.0.0.9").status_code == 200
+    )
+    # once the window has passed, the address may try again
+    later = clock.now() + datetime.timedelta(minutes=11)
+    with mock.patch("workflows.api.auth.time.time", return_value=later.timestamp()):
+        assert good.get(CASES).status_code == 200
 
 
 def test_the_schema_and_its_page_are_served(client):

@@ -810,6 +810,14 @@ KNOWN.update(
         # an empty search is refused (422): a number or a name is needed
         "api:student_search": (api_page("api:student_search", get=NO_METHOD, post=INVALID),),
         "api:case": (api_case("api:case", Stage.LEGAL_ENFORCEMENT, get=OK, post=NO_METHOD),),
+        # a school's officer or the county sends attendance; an empty body is refused (422)
+        "api:attendance": (
+            api_page(
+                "api:attendance",
+                get=NO_METHOD,
+                post=by_role({SO, CS, UNMASKER}, INVALID, FORBIDDEN),
+            ),
+        ),
         # who may take the step is asked for the case's version (428); the others are refused
         "api:step": (
             api_case(

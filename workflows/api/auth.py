@@ -3,8 +3,10 @@ person's page script (the session, with its CSRF token). A read-only token may n
 token (or person) has its own rate limit."""
 
 import hmac
+import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -15,9 +17,11 @@ from rest_framework.throttling import SimpleRateThrottle
 from cases import clock
 from cases.models import ApiToken, TokenScope
 from cases.models.tokens import digest_of
+from project.throttle import client_address
 
 INVALID = _("The token is not valid, or it was revoked.")
 READ_ONLY = _("This token may only read.")
+TOO_MANY_BAD_TOKENS = _("Too many invalid tokens from this address: wait, then try again.")
 LAST_USED_EVERY = 60  # seconds: how often a token's last use is written down
 
 
@@ -28,6 +32,17 @@ class TokenAuthentication(BaseAuthentication):
         header = get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword:
             return None
+        address = client_address(request._request)
+        wait = bad_tokens_wait(address)
+        if wait:
+            raise exceptions.Throttled(wait=wait, detail=str(TOO_MANY_BAD_TOKENS))
+        try:
+            return self._check(header)
+        except exceptions.AuthenticationFailed:
+            bad_token_seen(address)
+            raise
+
+    def _check(self, header):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(INVALID)
         key = header[1].decode(errors="replace")
@@ -53,6 +68,30 @@ class TokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return "Token"  # a missing or bad token answers 401, not 403
+
+
+def _bad_tokens_key(address: str | None) -> str:
+    return f"api-bad-tokens:{address or '-'}"
+
+
+def bad_tokens_wait(address: str | None) -> int:
+    """Seconds an address must wait after too many bad tokens (0: it may try). Counted before
+    any token is looked up, so guessing costs the guesser, not the database."""
+    failures, since = cache.get(_bad_tokens_key(address), (0, 0.0))
+    window = settings.API_BAD_TOKEN_WINDOW
+    if failures < settings.API_BAD_TOKEN_LIMIT:
+        return 0
+    return max(1, int(since + window - time.time()))
+
+
+def bad_token_seen(address: str | None) -> None:
+    """One more bad token from `address`, in a window that starts at its first failure."""
+    key, now = _bad_tokens_key(address), time.time()
+    failures, since = cache.get(key, (0, now))
+    window = settings.API_BAD_TOKEN_WINDOW
+    if now - since >= window:
+        failures, since = 0, now
+    cache.set(key, (failures + 1, since), timeout=int(since + window - now) + 1)
 
 
 class ScopeAllows(BasePermission):

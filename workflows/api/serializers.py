@@ -9,6 +9,8 @@ from cases.models import Case, Student
 from cases.staff import name_of
 from notifications.models import InboxItem
 
+from ..attendance.upload import STATUS as ATTENDANCE_STATUSES
+
 
 class CaseSerializer(serializers.ModelSerializer):
     stage_label = serializers.CharField(source="get_stage_display")
@@ -108,3 +110,42 @@ class StepInputSerializer(serializers.Serializer):
     ladder asks for a reason). The case's version goes in the `If-Match` header."""
 
     note = serializers.CharField(required=False, allow_blank=True)
+
+
+ATTENDANCE_ROWS_MAX = 2000  # one school's day is a few hundred rows; a week of a big school fits
+
+
+class AttendanceRowSerializer(serializers.Serializer):
+    """One student's day, as the attendance file has it (学籍号, 日期, 出勤情况, 原因, 联系人)."""
+
+    student_no = serializers.CharField(max_length=40)
+    date = serializers.CharField(max_length=20, help_text="YYYY-MM-DD")
+    status = serializers.ChoiceField(choices=list(ATTENDANCE_STATUSES))
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    contacted = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class AttendanceRowsSerializer(serializers.Serializer):
+    rows = AttendanceRowSerializer(many=True, min_length=1, max_length=ATTENDANCE_ROWS_MAX)
+
+
+class AttendanceRefusalSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="the row's place in `rows`, from 1")
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class AttendanceRefusedSerializer(serializers.Serializer):
+    """Refused: either the body's shape (`errors`, by field) or rows the check refused (`rows`,
+    each with its reason); in both cases nothing was recorded."""
+
+    detail = serializers.CharField()
+    rows = AttendanceRefusalSerializer(many=True, required=False)
+    errors = serializers.DictField(required=False)
+
+
+class AttendanceResultSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    new = serializers.IntegerField(help_text="absences recorded for the first time")
+    changed = serializers.IntegerField(help_text="days recorded before and now different")
+    unchanged = serializers.IntegerField(help_text="days already recorded as sent")

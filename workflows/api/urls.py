@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/<int:pk>/contacts/", views.ContactCreate.as_view(), name="contacts"),
     path("students/search/", views.StudentSearch.as_view(), name="student_search"),
     path("inbox/", views.Inbox.as_view(), name="inbox"),
+    path("attendance/", views.AttendanceRows.as_view(), name="attendance"),
     # anything else under /api/ (an id that is not a number, a path that is not there): the
     # API's own 404, in JSON
     re_path(r"^.*$", views.NotFound.as_view(), name="not_found"),

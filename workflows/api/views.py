@@ -4,6 +4,8 @@ the access log."""
 
 import re
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -16,13 +18,16 @@ from rest_framework.views import APIView
 from cases import audit, selectors
 from cases.access import may_take
 from cases.ladder import RECORD_CONTACT
+from cases.models import AttendanceSource, ImportKind
 from cases.steps import may_record_contact, step_options
 from notifications.models import InboxItem
 
 from .. import registry
+from ..attendance import upload
 from ..errors import CONFLICT, CaseConflict
 from ..forms import ContactForm
 from ..notices.listing import documents_of
+from ..roster import reach
 from ..selectors import case_timeline
 from . import serializers
 from .errors import FormRefused
@@ -217,6 +222,52 @@ def _plain(data) -> dict:
     if wrong:
         raise exceptions.ValidationError({key: [str(NOT_A_VALUE)] for key in wrong})
     return {key: "" if value is None else value for key, value in data.items()}
+
+
+ROWS_REFUSED = _("Some rows were refused; nothing was recorded. See each row's reason.")
+NO_ATTENDANCE_POST = _("Only a school's dropout officer or the county sends attendance.")
+
+
+class AttendanceRows(APIView):
+    """Attendance from a school's electronic system (the same check and service as the file
+    upload): all rows are recorded, or none when any is refused; sending a day again changes
+    nothing."""
+
+    @extend_schema(
+        request=serializers.AttendanceRowsSerializer,
+        responses={
+            200: serializers.AttendanceResultSerializer,
+            422: serializers.AttendanceRefusedSerializer,
+        },
+    )
+    def post(self, request):
+        if not reach.units_of(request.user, ImportKind.ATTENDANCE):
+            raise exceptions.PermissionDenied(str(NO_ATTENDANCE_POST))
+        body = serializers.AttendanceRowsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        places = reach.places_of(request.user, ImportKind.ATTENDANCE)
+        checked = upload.check_rows(body.validated_data["rows"], places)
+        if checked.refusals:
+            refused = [
+                {"row": r.row, "field": r.field, "message": r.reason} for r in checked.refusals
+            ]
+            return Response({"detail": str(ROWS_REFUSED), "rows": refused}, status=422)
+        try:
+            with transaction.atomic():
+                upload.write(
+                    checked, by=request.user, roster_import=None, on_row=lambda count: None,
+                    source=AttendanceSource.API,
+                )  # fmt: skip
+        except ValidationError as error:  # what the service checks again under its lock
+            raise exceptions.ValidationError({"rows": error.messages}) from None
+        return Response(
+            {
+                "rows": checked.rows,
+                "new": checked.count("new"),
+                "changed": checked.count("changed"),
+                "unchanged": checked.count("unchanged"),
+            }
+        )
 
 
 @extend_schema(exclude=True)

@@ -86,7 +86,12 @@ def per_school(schools, today: datetime.date) -> list[SchoolLine]:
     )
     for row in classes:
         lines[row["parent__parent"]].classes = row["n"]
-    for row in Student.objects.filter(school__in=schools).values("school").annotate(n=Count("pk")):
+    for row in (
+        Student.objects.on_roll()
+        .filter(school__in=schools)
+        .values("school")
+        .annotate(n=Count("pk"))
+    ):
         lines[row["school"]].students = row["n"]
     rolls = RollCall.objects.filter(klass__parent__parent__in=schools, date__range=(start, end))
     for school_id, day in rolls.values_list("klass__parent__parent", "date"):
@@ -164,7 +169,8 @@ def absent_without_case(students, today: datetime.date):
     unexcused days in the last four weeks and no open case, most absent first."""
     start, end = window(today)
     return (
-        students.filter(
+        students.on_roll()
+        .filter(
             absences__date__range=(start, end),
             absences__kind=AbsenceKind.UNEXCUSED,
             absences__part_of_day=False,

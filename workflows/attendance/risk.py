@@ -131,7 +131,7 @@ def register(students, today: datetime.date, *, levels=(Level.HIGH, Level.MEDIUM
     """The register's rows: students with a reason at the given levels, highest first."""
     order = {Level.HIGH: 0, Level.MEDIUM: 1, Level.LOW: 2}
     rows = []
-    for student in annotated(students, today).filter(_may_qualify(levels)):
+    for student in annotated(students.on_roll(), today).filter(_may_qualify(levels)):
         risk = risk_of(student, today)
         if risk.reasons and risk.level in levels:
             rows.append(risk)

@@ -106,7 +106,7 @@ def roll_take(
         raise ValidationError(NOT_A_SCHOOL_DAY, params={"date": f"{date:%Y-%m-%d}"})
     if date not in days_open(school, today):
         raise ValidationError(TOO_OLD, params={"days": CORRECTION_SCHOOL_DAYS})
-    students = {s.pk: s for s in Student.objects.filter(klass=klass)}
+    students = {s.pk: s for s in Student.objects.on_roll().filter(klass=klass)}
     if not set(marks) <= set(students):
         raise ValidationError(NOT_IN_CLASS)
     roll = RollCall.objects.filter(klass=klass, date=date).first()

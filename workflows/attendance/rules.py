@@ -191,12 +191,17 @@ def review(students, *, today: datetime.date | None = None) -> list[Proposal]:
     students = list(students)
     if not students:
         return []
-    list(
+    kept = set(
         Student.objects.select_for_update(of=("self",))
         .filter(pk__in=[student.pk for student in students])
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    # a child transferred away is no longer this school's to find: nothing is proposed for them
+    kept &= set(Student.objects.on_roll().filter(pk__in=list(kept)).values_list("pk", flat=True))
+    students = [student for student in students if student.pk in kept]
+    if not students:
+        return []
     rules: dict[int, AttendanceRule] = {}  # by school
     calendars: dict[int, SchoolCalendar] = {}
     for student in students:

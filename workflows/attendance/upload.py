@@ -46,6 +46,7 @@ STATUS = {
 }
 STATUS_UNKNOWN = _("Not an attendance status: write one of %(statuses)s.")
 NOT_ON_ROLL = _("No student with this registry number in your schools.")
+TRANSFERRED_AWAY = _("This student transferred to another school: their days are not kept here.")
 NOT_SCHOOL_DAY = _("Not a school day of the student's school.")
 FUTURE = _("A day still to come.")
 TWICE = _("This student and day are on an earlier row too (row %(row)s).")
@@ -65,6 +66,36 @@ class Line:
 
 
 def check(data: bytes, places, *, encoding: str | None = None, on_row=None):
+    checked = listing.read(
+        data, encoding=encoding, required=REQUIRED, fields=FIELDS, judge=_judge(), on_row=on_row
+    )
+    _plan(checked, places)
+    return checked
+
+
+def check_rows(rows: list[dict], places):
+    """Rows an electronic system sends through the API, each a mapping of the file's fields
+    (student_no, date, status, note, contacted), numbered from 1 as they come; checked as a
+    file's rows are."""
+    columns = {field: index for index, field in enumerate(ALIASES)}
+    checked = listing.Checked(header=list(ALIASES), present=frozenset(columns))
+    judge = _judge()
+    for number, values in enumerate(rows, start=1):
+        row = [values.get(field) for field in ALIASES]
+        checked.rows += 1
+        entry, refusals = judge(number, row, columns)
+        if refusals:
+            checked.refusals.extend(refusals)
+            checked.refused_cells[number] = row
+        else:
+            entry.cells = row
+            checked.entries.append(entry)
+    _plan(checked, places)
+    return checked
+
+
+def _judge():
+    """Each row on its own, then refused if an earlier row named the same student and day."""
     seen: dict[tuple, int] = {}
     today = clock.today()
 
@@ -77,11 +108,7 @@ def check(data: bytes, places, *, encoding: str | None = None, on_row=None):
             seen[key] = number
         return line, refusals
 
-    checked = listing.read(
-        data, encoding=encoding, required=REQUIRED, fields=FIELDS, judge=judge, on_row=on_row
-    )
-    _plan(checked, places)
-    return checked
+    return judge
 
 
 def _check_row(number, row, columns, today):
@@ -132,11 +159,18 @@ def _plan(checked, places) -> None:
             student_no_digest__in=digests, school_id__in=schools
         ).select_related("school", "klass")
     }
+    gone = set(
+        Student.objects.filter(pk__in=[s.pk for s in students.values()])
+        .exclude(pk__in=Student.objects.on_roll().values("pk"))
+        .values_list("pk", flat=True)
+    )
     lines = []
     for line in checked.entries:
         line.student = students.get(crypto.digest(line.student_no))
         if line.student is None:
             checked.refuse(line, "student_no", NOT_ON_ROLL)
+        elif line.student.pk in gone:
+            checked.refuse(line, "student_no", TRANSFERRED_AWAY)
         else:
             lines.append(line)
     calendars = _calendars(lines)
@@ -174,7 +208,7 @@ def _plan_of(line: Line, absence) -> str:
     return "unchanged" if same and absence.note == (line.note or absence.note) else "changed"
 
 
-def write(checked, *, by, roster_import, on_row) -> None:
+def write(checked, *, by, roster_import, on_row, source=AttendanceSource.UPLOAD) -> None:
     rows = [
         roll.Row(
             student=line.student,
@@ -189,5 +223,5 @@ def write(checked, *, by, roster_import, on_row) -> None:
         for line in checked.entries
         if checked.plans[line.row][0] != "unchanged"
     ]
-    roll.absences_record(rows, by=by, source=AttendanceSource.UPLOAD)
+    roll.absences_record(rows, by=by, source=source)
     on_row(len(checked.entries))

@@ -91,7 +91,7 @@ class RollView(TemplateView):
         school = self.klass.parent.parent
         days = roll.days_open(school, clock.today())
         day = self.day(days)
-        students = list(Student.objects.filter(klass=self.klass).order_by("name"))
+        students = list(Student.objects.on_roll().filter(klass=self.klass).order_by("name"))
         marks = {}
         if day is not None:
             marks = {
@@ -159,7 +159,7 @@ class RollView(TemplateView):
     def marks(self, data) -> dict[int, roll.Mark]:
         kinds = {AbsenceKind.SICK, AbsenceKind.PERSONAL, AbsenceKind.UNEXCUSED}
         marks = {}
-        for student in Student.objects.filter(klass=self.klass).only("pk"):
+        for student in Student.objects.on_roll().filter(klass=self.klass).only("pk"):
             kind = data.get(f"kind-{student.pk}", "")
             if kind not in kinds:
                 continue
