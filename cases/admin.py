@@ -81,10 +81,12 @@ class UnitAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     """No object-permission page here: a unit's grants follow its staff roles (cases.grants).
     Code and parent are fixed once saved: the paths of everything below depend on them."""
 
-    list_display = ["name", "kind", "school_type", "code", "parent"]
+    list_display = ["name", "kind", "school_type", "code", "parent", "township"]
+    list_select_related = ["parent", "township"]
     list_filter = ["kind", "school_type"]
     search_fields = ["name", "code"]
-    autocomplete_fields = ["parent"]
+    # a school's township (所在乡镇) stays editable: the figures per township follow it
+    autocomplete_fields = ["parent", "township"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["kind", "code", "parent"] if obj is not None else []

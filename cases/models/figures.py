@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import clock
+from ..school_years import of_unit
 from ..validators import LINE_MAX_LENGTH, free_text
 from .case import CaseEvent
 
@@ -39,8 +40,8 @@ class CountSource(models.TextChoices):
 
 
 class Enrolment(DatedHistory):
-    """在校生数: the students of a school's grade at the start of a school year (1 September
-    of `school_year` to 31 August of the next)."""
+    """在校生数: the students of a school's grade at the start of a school year (from the
+    county's autumn term, or 1 September, of `school_year`: cases.school_years)."""
 
     school = models.ForeignKey(
         "cases.Unit", verbose_name=_("school"), on_delete=models.PROTECT, related_name="+"
@@ -58,6 +59,10 @@ class Enrolment(DatedHistory):
         null=True,
         blank=True,
     )
+    # Counted from the roll: the students counted (their ids), so the count opens its list as
+    # it stood on any day (the history keeps each version); empty for a count entered by hand,
+    # which has no list.
+    student_ids = models.JSONField(_("students counted"), default=list, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -134,10 +139,12 @@ class Movement(DatedHistory):
         cover is counted from the cases: entering it too would count it twice."""
         if self.kind not in FROM_CASES or not (self.on and self.school_id):
             return
-        year = self.on.year if self.on.month >= 9 else self.on.year - 1
-        start = datetime.datetime(year, 9, 1, tzinfo=clock.TZ)
+        school_years = of_unit(self.school)
+        year = school_years.year_of(self.on)
         covered = CaseEvent.objects.filter(
-            case__school_id=self.school_id, at__gte=start, at__lt=start.replace(year=year + 1)
+            case__school_id=self.school_id,
+            at__gt=clock.end_of_day(school_years.first_day(year) - datetime.timedelta(days=1)),
+            at__lte=clock.end_of_day(school_years.last_day(year)),
         )
         if covered.exists():
             raise ValidationError(

@@ -53,6 +53,8 @@ class SchoolType(models.TextChoices):
 PARENT_KIND_WRONG = _("A %(kind)s must sit under a %(parent)s.")
 SCHOOL_TYPE_NEEDED = _("A school needs its type; other units have none.")
 GRADE_LEVEL_NEEDED = _("A grade needs its level from 1 to 9.")
+TOWNSHIP_FOR_SCHOOLS = _("Only a school stands in a township; leave this empty.")
+TOWNSHIP_WRONG = _("Choose a township of the school's own county.")
 
 
 class Unit(models.Model):
@@ -78,6 +80,21 @@ class Unit(models.Model):
     # the unit's name stands in.
     document_code = models.CharField(
         _("document number prefix (机关代字)"), max_length=20, blank=True
+    )
+    # 所在乡镇: the township a school stands in, for the figures per township (a township's
+    # 辍学率 over the enrolment of its schools). Kept on the school, not inherited from its
+    # district: a 学区 (中心校) may supervise schools in several townships (the demo's 正阳关学区
+    # has schools in three), and a private school or a teaching point may stand in another
+    # township than its district's seat, so only the school's own place is exact.
+    township = models.ForeignKey(
+        "self",
+        verbose_name=_("township it stands in"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="schools_here",
+        limit_choices_to={"kind": "township"},
+        help_text=_("Schools only: the township (乡镇) the school stands in."),
     )
     history = HistoricalRecords()
 
@@ -122,6 +139,16 @@ class Unit(models.Model):
             raise ValidationError({"school_type": SCHOOL_TYPE_NEEDED})
         if self.kind == UnitKind.GRADE and not (self.grade_level and 1 <= self.grade_level <= 9):
             raise ValidationError({"grade_level": GRADE_LEVEL_NEEDED})
+        if self.township_id:
+            self._clean_township()
+
+    def _clean_township(self) -> None:
+        if self.kind != UnitKind.SCHOOL:
+            raise ValidationError({"township": TOWNSHIP_FOR_SCHOOLS})
+        county = (self.parent.path if self.parent_id else self.path).split("/")[0]
+        township = self.township
+        if township.kind != UnitKind.TOWNSHIP or township.path.split("/")[0] != county:
+            raise ValidationError({"township": TOWNSHIP_WRONG})
 
     def ancestor(self, kind: str) -> "Unit | None":
         """The unit of `kind` this one lies under (or is), read from the path in one query."""

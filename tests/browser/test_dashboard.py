@@ -1,6 +1,7 @@
 """A county supervisor reads the figures on a desktop and on a phone: the charts are drawn
-(by the vendored ECharts, under the Content-Security-Policy), the numbers are in the tables,
-and the page does not scroll sideways."""
+(by the vendored ECharts, under the Content-Security-Policy), the numbers are in the tables
+(per school, per township the schools stand in, per township the children live in), each
+count opens what lies behind it, and the page does not scroll sideways."""
 
 import pytest
 from django.urls import reverse
@@ -17,6 +18,8 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("size", SIZES)
 def test_the_dashboard_draws_its_charts_and_tables(ui, world, size, screenshot):
     build_year(world)
+    world.school.township = world.township
+    world.school.save()
     page = ui.sign_in(world[Role.COUNTY_SUPERVISOR], **SIZES[size])
     page.goto(
         ui.url("work:figures:index")
@@ -30,8 +33,21 @@ def test_the_dashboard_draws_its_charts_and_tables(ui, world, size, screenshot):
     total = page.locator('#kc-figures-table tfoot tr[data-total="1"]')
     expect(total.locator('[data-rate="lianji"]')).to_contain_text("0.26%")
     expect(total.locator('[data-rate="consolidation"]')).to_contain_text("93.91%")
+    township = page.locator(f'#kc-township-figures tr[data-scope="township={world.township.pk}"]')
+    expect(township.locator('[data-rate="lianji"]')).to_contain_text("0.26%")
+    expect(page.locator(f'#kc-townships tr[data-township="{world.township.name}"]')).to_be_visible()
     assert not ui.has_horizontal_scroll(page)
     screenshot(page, f"dashboard-{size}")
+    # the township's dropouts open their cases; its enrolment, entered by hand, says so
+    township.locator('[data-kind="dropped_out"] a').click()
+    expect(page.locator("#kc-figure-cases [data-case]")).to_have_count(2)
+    assert not ui.has_horizontal_scroll(page)
+    page.go_back()
+    page.locator(f'#kc-township-figures tr[data-scope="township={world.township.pk}"]').locator(
+        "[data-enrolment] a"
+    ).click()
+    expect(page.locator("#kc-figure-by-hand [data-hand]")).to_have_count(2)
+    assert not ui.has_horizontal_scroll(page)
 
 
 def test_the_charts_are_drawn_when_the_page_is_reached_from_the_menu(ui, world):

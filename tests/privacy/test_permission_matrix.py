@@ -697,18 +697,20 @@ KNOWN.update(
                 methods=(GET, POST),
             ),
         ),
-        # the cases behind a count: only those in the reader's reach are listed
-        "work:figure_cases": (
+        # what lies behind a count: only the cases and students in the reader's reach are
+        # listed (the enrolment lists students counted from the roll)
+        "work:figure_cases": tuple(
             Variant(
-                "",
-                page("work:figure_cases", args=["dropped_out"]),
+                kind,
+                page("work:figure_cases", args=[kind]),
                 table(
                     GET=by_role(FIGURE_ROLES, OK, FORBIDDEN),
                     POST=by_role(FIGURE_ROLES, NO_METHOD, FORBIDDEN),
                 ),
                 objects=False,
                 methods=(GET, POST),
-            ),
+            )
+            for kind in ("dropped_out", "enrolment")
         ),
     }
 )

@@ -20,7 +20,9 @@ from cases.models import (
     Term,
 )
 from workflows import services
-from workflows.figures import counts, durability, rates, snapshot, timeliness
+from workflows.figures import counts, durability, rates, snapshot, timeliness, years
+
+from .. import factories
 
 
 def at(year, month, day, hour=9):
@@ -257,7 +259,9 @@ def test_timeliness_counts_the_stages_due_by_the_day(world):
     # township's 10 working days run past the 30th, so that stage is not due yet
     y = confirmed(world, at(2025, 11, 3))
     escalated(world, y, at(2025, 11, 20))
-    found = timeliness.spans(counts.schools_under(world.county), 2025, datetime.date(2025, 11, 30))
+    found = timeliness.spans(
+        counts.schools_under(world.county), 2025, datetime.date(2025, 11, 30), years.PLAIN
+    )
     by_school = timeliness.by(found, "school_id")[world.school.pk]
     # X: identified, reported, home visits on time; returned late. Y: identified, reported on
     # time; home visits late.
@@ -279,7 +283,7 @@ def test_durability_by_the_step_that_brought_them_back(world):
     with clock.frozen(at(2026, 3, 2)):
         services.case_mark_returned(case=z, by=official, returned_on=datetime.date(2026, 3, 2))
     day = datetime.date(2026, 7, 31)
-    found = durability.returns(counts.schools_under(world.county), 2025, day)
+    found = durability.returns(counts.schools_under(world.county), 2025, day, years.PLAIN)
     curve = durability.curve(found, day)
 
     def shown(stage):
@@ -343,3 +347,30 @@ def test_a_dropout_entered_by_hand_for_a_year_the_cases_cover_is_refused(world):
         on=datetime.date(2023, 1, 5), source=CountSource.HAND,
     )  # fmt: skip
     earlier.full_clean()
+
+
+def test_timeliness_per_township_follows_the_cases_history_across_a_hand_over(world):
+    other = factories.TownshipFactory(parent=world.county, name="二镇")
+    official = factories.UserFactory()
+    factories.StaffRoleFactory(user=official, role=Role.TOWNSHIP_OFFICIAL, unit=other)
+    # confirmed on Monday 3 November, escalated on the 20th (home visits late), handed over
+    # to the other township on the 25th, back in class on the 28th: within the township's
+    # 10 working days from the 20th; the returned stage's 3 working days then pass with no
+    # follow-up started by 31 December
+    case = escalated(world, confirmed(world, at(2025, 11, 3)), at(2025, 11, 20))
+    with clock.frozen(at(2025, 11, 25)):
+        case = services.case_hand_over(
+            case=case, by=world[Role.TOWNSHIP_OFFICIAL], township=other, note="全家迁往二镇"
+        )
+    with clock.frozen(at(2025, 11, 28)):
+        services.case_mark_returned(case=case, by=official, returned_on=datetime.date(2025, 11, 28))
+    found = timeliness.spans(
+        counts.schools_under(world.county), 2025, datetime.date(2025, 12, 31), years.PLAIN
+    )
+    by_township = {
+        township: (rate.numerator, rate.denominator)
+        for township, rate in timeliness.by(found, "township_id").items()
+    }
+    # the first township: identified and reported on time, home visits late; the second: its
+    # persuasion on time, the returned stage late
+    assert by_township == {world.township.pk: (2, 3), other.pk: (1, 2)}

@@ -115,3 +115,26 @@ def test_the_township_table_counts_the_cases_of_its_children(client, world):
     # all the world's cases live in its township: 2 dropouts, 1 transfer; 1 of 3 back
     assert f'data-township="{world.township.name}"' in page
     assert 'data-rate="township-returned" data-of="1/3"' in page
+
+
+def test_the_pages_queries_do_not_grow_with_the_months_of_the_trend(client, world):
+    build_year(world)
+    client.force_login(world[Role.COUNTY_SUPERVISOR])
+    # by the end of April every kind of record the page reads exists; more months add none
+    april = {**QUERY, "unit": world.county.pk, "as_of": "2026-04-30"}
+    client.get(URL, april)
+    with CaptureQueriesContext(connection) as eight_months:
+        first = client.get(URL, april)
+    with CaptureQueriesContext(connection) as eleven_months:
+        later = client.get(URL, {**QUERY, "unit": world.county.pk})
+    assert len(first.context["charts"]["trend"]["months"]) == 8
+    assert len(later.context["charts"]["trend"]["months"]) == 11
+    assert len(eleven_months) == len(eight_months)
+    # 两基 at each month's end over 390, the events as they stood then: September, the 3
+    # transferred in (−3: −0.77 %); October, A's dropout (−2: −0.51 %), so in November (B back
+    # in a week) and December; January, the other decrease (−1: −0.26 %), February too (those
+    # left without enrolling are not in 两基); March, C's and D's dropouts (+1: 0.26 %); April,
+    # D closed as a transfer (a 转出 instead of a dropout: 0.26 %), and so on to July
+    assert later.context["charts"]["trend"]["lianji"] == [
+        -0.77, -0.51, -0.51, -0.51, -0.26, -0.26, 0.26, 0.26, 0.26, 0.26, 0.26,
+    ]  # fmt: skip

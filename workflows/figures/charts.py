@@ -12,7 +12,7 @@ from cases import clock
 from cases.ladder import OPEN_STAGES
 from cases.models import Case, Stage, Targets, Unit, UnitKind
 
-from . import counts, durability, rates, years
+from . import counts, durability, rates
 
 
 def targets_of(unit: Unit) -> Targets:
@@ -22,9 +22,10 @@ def targets_of(unit: Unit) -> Targets:
     return found or Targets(county=county)
 
 
-def month_ends(year: int, day: datetime.date) -> list[datetime.date]:
-    """The last day of each month of the school year up to `day` (and `day` itself last)."""
-    ends, month = [], years.first_day(year)
+def month_ends(first: datetime.date, day: datetime.date) -> list[datetime.date]:
+    """The last day of each month from the school year's `first` day up to `day` (and `day`
+    itself last)."""
+    ends, month = [], first
     while month <= day:
         following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
         ends.append(min(following - datetime.timedelta(days=1), day))
@@ -32,10 +33,18 @@ def month_ends(year: int, day: datetime.date) -> list[datetime.date]:
     return ends
 
 
-def trend(unit: Unit, year: int, day: datetime.date, band: str, target: Decimal) -> dict:
-    """Both dropout rates at the end of each month so far, as the records stood then."""
-    ends = month_ends(year, min(day, years.last_day(year)))
-    seen = [rates.figures(unit, year, end, band, cohorts=False) for end in ends]
+def trend(table: rates.Table, year: int, day: datetime.date, band: str, target: Decimal) -> dict:
+    """Both dropout rates at the end of each month so far: the events up to each month's end,
+    the counts entered by hand as the page reads them. From the records the page's table read
+    already (`Gathered.until`): no query of its own, whatever the months shown."""
+    gathered = table.gathered
+    calendar = gathered.calendar
+    ends = month_ends(calendar.first_day(year), min(day, calendar.last_day(year)))
+    schools = table.total.school_ids
+    seen = [
+        rates.of_schools(gathered.until(end), table.total.label, schools, year, band)
+        for end in ends
+    ]
     return {
         "months": [f"{end:%Y-%m}" for end in ends],
         "lianji": [_number(f.dropout_lianji.percent) for f in seen],

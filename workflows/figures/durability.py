@@ -11,7 +11,6 @@ from collections import defaultdict
 from cases import clock
 from cases.models import Case, CaseEvent, Step
 
-from . import years
 from .rates import Rate
 
 SPANS = (30, 90, 180)
@@ -27,8 +26,9 @@ class Return:
     out_again: datetime.date | None  # the first relapse or new case after, if any
 
 
-def returns(schools, year: int, as_of: datetime.date) -> list[Return]:
-    start, end = years.first_day(year), min(as_of, years.last_day(year))
+def returns(schools, year: int, as_of: datetime.date, calendar) -> list[Return]:
+    """`calendar`: the county's school years (`years.of_unit`)."""
+    start, end = calendar.first_day(year), min(as_of, calendar.last_day(year))
     if end < start:
         return []
     seen_until = clock.end_of_day(as_of)

@@ -45,14 +45,20 @@ def compose(unit: Unit, month: datetime.date) -> dict:
     the month's end, the counts entered by hand as they stand now (a correction takes a count
     fixed since)."""
     end = min(last_day_of(month), clock.today())
-    year = years.school_year_of(end)
+    calendar = years.of_unit(unit)
+    year = calendar.year_of(end)  # the county's school year the month's end falls in
+    gathered = counts.gather(unit, year - rates.SPAN, year, end, calendar=calendar)
+    schools = frozenset(school_id for school_id, _name, _township in gathered.schools)
     with translation.override("zh-hans"):
         return {
             "unit": unit.name,
             "month": f"{month:%Y-%m}",
             "as_of": end.isoformat(),
             "school_year": year,
-            "bands": {band: _band(rates.figures(unit, year, end, band)) for band in BANDS},
+            "bands": {
+                band: _band(rates.of_schools(gathered, unit.name, schools, year, band))
+                for band in BANDS
+            },
             "registers": registers(unit, month, end),
         }
 

@@ -5,7 +5,7 @@ once a county's autumn term has begun, and on demand; rows entered by hand or im
 kept (the source says which)."""
 
 import datetime
-from collections import Counter
+from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -20,7 +20,6 @@ from cases.models import (
     Settlement,
     Stage,
     Student,
-    Term,
     Unit,
     UnitKind,
 )
@@ -58,9 +57,13 @@ def take(unit: Unit, year: int, *, by=None, today: datetime.date | None = None) 
     roll before are replaced, those entered by hand or imported kept. Returns the rows written."""
     today = today or clock.today()
     schools = counts.schools_under(unit)
-    tally = Counter(
-        on_roll(schools).values_list("school_id", "klass__parent__grade_level").iterator()
+    # the students counted, kept with the count: it opens their list as it stood that day
+    tally = defaultdict(list)
+    rows = (
+        on_roll(schools).order_by("pk").values_list("school_id", "klass__parent__grade_level", "pk")
     )
+    for school_id, grade, student_id in rows.iterator(chunk_size=2000):
+        tally[school_id, grade].append(student_id)
     kept = set(
         Enrolment.objects.filter(school__in=schools, school_year=year)
         .exclude(source=CountSource.SNAPSHOT)
@@ -74,12 +77,13 @@ def take(unit: Unit, year: int, *, by=None, today: datetime.date | None = None) 
             school_id=school_id,
             grade_level=grade,
             school_year=year,
-            count=count,
+            count=len(students),
             source=CountSource.SNAPSHOT,
             taken_on=today,
             recorded_by=by,
+            student_ids=students,
         )
-        for (school_id, grade), count in sorted(tally.items())
+        for (school_id, grade), students in sorted(tally.items())
         if (school_id, grade) not in kept
     ]
     bulk_create_with_history(rows, Enrolment, default_user=by, default_date=clock.now())
@@ -87,17 +91,18 @@ def take(unit: Unit, year: int, *, by=None, today: datetime.date | None = None) 
 
 
 def take_due(today: datetime.date | None = None) -> list[str]:
-    """The schools of counties whose autumn term has begun that have no enrolment of this
-    school year yet: their roll is counted now. Returns their names."""
+    """The schools of counties whose autumn term has begun (the first day of their school
+    year) that have no enrolment of this school year yet: their roll is counted now. Returns
+    their names."""
     today = today or clock.today()
-    year = years.school_year_of(today)
+    counties = list(Unit.objects.filter(kind=UnitKind.COUNTY))
+    calendars = years.of_units(counties)
     taken = []
-    for county in Unit.objects.filter(kind=UnitKind.COUNTY):
-        begun = Term.objects.filter(
-            county=county, starts_on__range=(datetime.date(year, 8, 1), today)
-        ).exists()
-        if not begun:
-            continue
+    for county in counties:
+        calendar = calendars[county.pk]
+        year = calendar.year_of(today)
+        if not calendar.has_term(year):
+            continue  # no autumn term entered: the school year's start is not known for sure
         counted = Enrolment.objects.filter(school_year=year).values("school_id")
         for school in counts.schools_under(county).exclude(pk__in=counted):
             take(school, year, today=today)

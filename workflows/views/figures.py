@@ -1,9 +1,14 @@
-"""控辍指标: the figures of the units a school officer or a supervisor serves, per school and in
-total, for a school year seen from a day; each count of cases opens the cases behind it."""
+"""控辍指标: the figures of the units a school officer or a supervisor serves, per school, per
+township the schools stand in and in total, and what the cases show per township the children
+live in, for a school year (the county's, from its autumn term) seen from a day. Each count
+opens what lies behind it (work:figure_cases): its cases and the students the roll counts,
+within the reader's reach, and the counts entered by hand with who entered them, when and from
+where."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -12,10 +17,11 @@ from django.views.generic import TemplateView
 
 from cases import clock, selectors
 from cases.access import grants_of
+from cases.masking import mask_student_no
 from cases.models import MovementKind, Role, Stage, Unit
 from cases.staff import name_of
 
-from ..figures import charts, counts, durability, rates, timeliness, years
+from ..figures import behind, charts, counts, durability, rates, timeliness, years
 from ..forms import date_input
 from .attendance import ForRoles
 
@@ -25,16 +31,23 @@ BAND_CHOICES = [
     ("primary", _("Primary (grades 1-6)")),
     ("junior", _("Junior middle (grades 7-9)")),
 ]
-# The counts a reader may open as a list of cases: what the cases show.
-FROM_CASES = {
+# Every count opens what lies behind it: these are the kinds a list may be asked for.
+LISTED = {
+    behind.ENROLMENT: _("enrolled at the year's start"),
     MovementKind.DROPPED_OUT: _("dropped out"),
-    MovementKind.TRANSFERRED_OUT: _("transferred out"),
     MovementKind.SUSPENDED: _("suspended"),
     MovementKind.DECEASED: _("deceased"),
+    MovementKind.TRANSFERRED_OUT: _("transferred out"),
+    MovementKind.OTHER_OUT: _("other decrease"),
+    MovementKind.LEFT_NOT_ENROLLED: _("left, not enrolled elsewhere"),
+    MovementKind.TRANSFERRED_IN: _("transferred in"),
+    MovementKind.OTHER_IN: _("other increase"),
+    MovementKind.GRADUATED: _("graduated"),
     counts.RETURNED: _("returned"),
 }
 LATE = "late"  # the cases with a stage past its deadline (timeliness)
 LATE_LABEL = _("a stage finished late, or still running past its deadline")
+STUDENTS_PER_PAGE = 100
 OWNERS_SHOWN = 20
 BACK_FROM = {
     Stage.HOME_VISIT: Stage.HOME_VISIT.label,
@@ -64,15 +77,17 @@ class FiguresForm(forms.Form):
         label=_("Counts entered by hand as they stood that day"), required=False
     )
 
-    def __init__(self, *args, units, **kwargs) -> None:
+    def __init__(self, *args, units, calendars, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        now = years.school_year_of(clock.today())
+        today = clock.today()
+        # the latest school year any of the reader's counties has begun
+        now = max((calendars[unit.pk].year_of(today) for unit in units), default=today.year)
         self.fields["unit"].choices = [(unit.pk, unit.name) for unit in units]
         self.fields["year"].choices = [
             (year, f"{year}—{year + 1}") for year in range(now, now - YEARS_BACK, -1)
         ]
 
-    def chosen(self, units) -> tuple:
+    def chosen(self, units, calendars) -> tuple:
         """(unit, year, day, band, records_on): the valid choice, or the defaults; the counts
         entered by hand as they stand today unless asked for as they stood that day."""
         # each field that is valid counts: a unit not theirs falls back to their first
@@ -80,8 +95,9 @@ class FiguresForm(forms.Form):
         data = getattr(self, "cleaned_data", {})
         by_pk = {unit.pk: unit for unit in units}
         unit = by_pk.get(data.get("unit"), units[0])
-        year = data.get("year") or years.school_year_of(clock.today())
-        day = data.get("as_of") or min(clock.today(), years.last_day(year))
+        calendar = calendars[unit.pk]
+        year = data.get("year") or calendar.year_of(clock.today())
+        day = data.get("as_of") or min(clock.today(), calendar.last_day(year))
         records_on = day if data.get("as_recorded") else None
         return unit, year, day, data.get("band") or "all", records_on
 
@@ -107,33 +123,35 @@ COLUMNS = (
 )
 
 
-def line(figures: rates.Figures, targets) -> dict:
-    """A row of the table: each count with how many of it the cases show (those open a list),
+def line(figures: rates.Figures, targets, scope: str = "") -> dict:
+    """A row of a table: each count with how much of it was entered by hand (each opens what
+    lies behind it, `scope` saying which part: `school=…`, `township=…`, or the whole unit),
     and whether its rates meet the county's targets."""
-    shown = dict.fromkeys(COLUMNS, 0)
-    for movement in figures.cases:
-        if movement.kind in shown:
-            shown[movement.kind] += 1
     cells = [
-        {"kind": kind, "count": figures.moved.get(kind, 0), "from_cases": shown[kind]}
+        {
+            "kind": kind,
+            "count": figures.moved.get(kind, 0),
+            "by_hand": figures.by_hand.get(kind, 0),
+        }
         for kind in COLUMNS
     ]
-    school = next(iter(figures.school_ids)) if len(figures.school_ids) == 1 else ""
     dropout = figures.dropout_lianji.percent
     kept = figures.consolidation.percent if figures.consolidation else None
     return {
         "figures": figures,
         "cells": cells,
-        "school": school,
+        "enrolment_by_hand": figures.enrolment - figures.enrolment_counted,
+        "scope": scope,
+        "school": scope.removeprefix("school=") if scope.startswith("school=") else "",
         "dropout_over": dropout is not None and dropout > targets.dropout_for(figures.band),
         "consolidation_under": kept is not None and kept < targets.consolidation,
     }
 
 
-def follow_through(unit, year: int, day) -> dict:
+def follow_through(unit, year: int, day, calendar) -> dict:
     """Timeliness per school, township and owner (the worst first), and the durability curve."""
     schools = counts.schools_under(unit)
-    spans = timeliness.spans(schools, year, day)
+    spans = timeliness.spans(schools, year, day, calendar)
     names = dict(schools.values_list("pk", "name"))
     townships = dict(
         Unit.objects.filter(pk__in={span.township_id for span in spans}).values_list("pk", "name")
@@ -146,7 +164,7 @@ def follow_through(unit, year: int, day) -> dict:
         found.sort(key=lambda row: (row[1].percent is None, row[1].percent or 0, row[0]))
         return found[:limit] if limit else found
 
-    curve = durability.curve(durability.returns(schools, year, day), day)
+    curve = durability.curve(durability.returns(schools, year, day, calendar), day)
     return {
         "curve": curve,
         "late": sum(1 for span in spans if not span.on_time),
@@ -162,6 +180,24 @@ def follow_through(unit, year: int, day) -> dict:
     }
 
 
+def residence_rows(lines: list) -> list[dict]:
+    """The residence table: per township the children live in, what the cases show."""
+    names = dict(
+        Unit.objects.filter(pk__in=[t.township_id for t in lines if t.township_id]).values_list(
+            "pk", "name"
+        )
+    )
+    return [
+        {
+            "name": names.get(t.township_id, "—"),
+            "residence": t.township_id or behind.NOT_SET,
+            "cells": [(kind, t.moved.get(kind, 0)) for kind in TOWNSHIP_KINDS],
+            "returned": t.returned,
+        }
+        for t in lines
+    ]
+
+
 @method_decorator([login_required, never_cache], name="dispatch")
 class FiguresView(ForRoles, TemplateView):
     template_name = "workflows/figures.html"
@@ -169,20 +205,16 @@ class FiguresView(ForRoles, TemplateView):
 
     def chosen(self):
         units = units_of(self.request.user)
-        form = FiguresForm(self.request.GET or None, units=units)
-        return form, form.chosen(units)
+        calendars = years.of_units(units)
+        form = FiguresForm(self.request.GET or None, units=units, calendars=calendars)
+        unit, year, day, band, records_on = form.chosen(units, calendars)
+        return form, (unit, year, day, band, records_on, calendars[unit.pk])
 
     def get_context_data(self, **kwargs):
-        form, (unit, year, day, band, records_on) = self.chosen()
+        form, (unit, year, day, band, records_on, calendar) = self.chosen()
         targets = charts.targets_of(unit)
-        table = [
-            line(figures, targets) for figures in rates.table(unit, year, day, band, records_on)
-        ]
-        follow = follow_through(unit, year, day)
-        townships = rates.by_township(table[-1]["figures"])
-        township_names = dict(
-            Unit.objects.filter(pk__in=[t.township_id for t in townships]).values_list("pk", "name")
-        )
+        found = rates.table(unit, year, day, band, records_on, calendar=calendar)
+        follow = follow_through(unit, year, day, calendar)
         target = targets.dropout_for(band)
         return {
             **super().get_context_data(**kwargs),
@@ -190,25 +222,24 @@ class FiguresView(ForRoles, TemplateView):
             "unit": unit,
             "year": year,
             "day": day,
+            "first_day": calendar.first_day(year),
+            "last_day": calendar.last_day(year),
             "band": band,
-            "rows": table[:-1],
-            "total": table[-1],
+            "rows": [line(f, targets, f"school={next(iter(f.school_ids))}") for f in found.schools],
+            "township_rows": [
+                line(f, targets, f"township={township or behind.NOT_SET}")
+                for township, f in found.townships
+            ],
+            "total": line(found.total, targets),
             "query": f"unit={unit.pk}&year={year}&as_of={day:%Y-%m-%d}&band={band}"
             + ("&as_recorded=on" if records_on else ""),
             **follow,
             "targets": targets,
-            "townships": [
-                {
-                    "name": township_names.get(t.township_id, "—"),
-                    "cells": [t.moved.get(kind, 0) for kind in TOWNSHIP_KINDS],
-                    "returned": t.returned,
-                }
-                for t in townships
-            ],
+            "townships": residence_rows(found.residence),
             "township_kinds": [MovementKind(kind).label for kind in TOWNSHIP_KINDS],
             "dropout_target": target,
             "charts": {
-                "trend": charts.trend(unit, year, day, band, target),
+                "trend": charts.trend(found, year, day, band, target),
                 "overdue": charts.overdue(unit),
                 "durability": charts.durability_lines(follow["curve"], BACK_FROM),
             },
@@ -217,38 +248,52 @@ class FiguresView(ForRoles, TemplateView):
 
 @method_decorator([login_required, never_cache], name="dispatch")
 class FigureCasesView(FiguresView):
-    """The cases behind one count: of one school or all, of one kind; within the reader's
-    reach."""
+    """What lies behind one count: its cases and the students the roll counts, within the
+    reader's reach (numbers masked), and the counts entered by hand or imported (who, when,
+    from where; no list). Of one school, the schools of one township, the children of one
+    residence township, or the whole unit."""
 
     template_name = "workflows/figure_cases.html"
 
     def get_context_data(self, **kwargs):
         kind = kwargs["kind"]
-        if kind not in FROM_CASES and kind != LATE:
+        if kind not in LISTED and kind != LATE:
             raise Http404
-        _form, (unit, year, day, band, records_on) = self.chosen()
-        school = self.request.GET.get("school")
+        _form, (unit, year, day, band, records_on, calendar) = self.chosen()
+        user = self.request.user
         if kind == LATE:
-            late = timeliness.spans(counts.schools_under(unit), year, day)
-            ids = [span.case_id for span in late if not span.on_time]
+            late = timeliness.spans(counts.schools_under(unit), year, day, calendar)
+            case_ids, students, hand = [span.case_id for span in late if not span.on_time], [], []
         else:
-            total = rates.table(unit, year, day, band, records_on)[-1]
-            ids = [
-                m.case_id
-                for m in total.cases
-                if m.kind == kind and (not school or str(m.school_id) == school)
-            ]
+            found = rates.table(unit, year, day, band, records_on, calendar=calendar)
+            scope = behind.scope_of(found.gathered, band, self.request.GET)
+            case_ids = behind.case_ids(found.total, kind, scope, found.gathered.residence)
+            students = behind.roll_student_ids(found.total, kind, scope, year, records_on)
+            hand = behind.by_hand(found.gathered, kind, scope, year, records_on)
         cases = (
-            selectors.cases_in_reach(self.request.user)
-            .filter(pk__in=ids)
+            selectors.cases_in_reach(user)
+            .filter(pk__in=case_ids)
             .select_related("student", "school", "klass")
             .order_by("school__name", "pk")
         )
+        page = Paginator(
+            selectors.students_in_reach(user)
+            .filter(pk__in=students)
+            .order_by("school__name", "klass__parent__grade_level", "klass__name", "name", "pk"),
+            STUDENTS_PER_PAGE,
+        ).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
         return {
             **TemplateView.get_context_data(self, **kwargs),
             "unit": unit,
             "year": year,
             "day": day,
-            "kind_label": FROM_CASES.get(kind, LATE_LABEL),
+            "kind_label": LISTED.get(kind, LATE_LABEL),
             "cases": cases,
+            "students": [(student, mask_student_no(student.student_no)) for student in page],
+            "page": page,
+            "query": query.urlencode(),
+            "hand": hand,
+            "records_on": records_on or clock.today(),
         }

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         found = Unit.objects.filter(code=unit).first()
         if found is None:
             raise CommandError(_("No unit has the code %(code)s.") % {"code": unit})
-        year = year or years.school_year_of(clock.today())
+        year = year or years.of_unit(found).year_of(clock.today())
         written = snapshot.take(found, year)
         self.stdout.write(
             _("%(rows)d enrolment rows counted for %(unit)s, school year %(year)d.")
