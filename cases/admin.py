@@ -375,8 +375,12 @@ class CountAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     readonly_fields = ["source", "recorded_by"]
 
     def save_model(self, request, obj, form, change) -> None:
-        if not change:
+        # a count counted from the roll and corrected here is a number entered by hand: the
+        # students counted no longer add up to it, so it keeps no list
+        if not change or "count" in form.changed_data:
             obj.source = CountSource.HAND
+            if hasattr(obj, "student_ids"):
+                obj.student_ids = []
         obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
 

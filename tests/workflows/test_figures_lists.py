@@ -192,3 +192,16 @@ def test_the_lists_queries_do_not_grow_with_the_students(client, year):
     # counted again today: the first pupil transferred out, the late comer and the twelve in
     assert len(students_in(page)) == 4 + 1 + 12
     assert len(many) == len(few)
+
+
+def test_a_counted_enrolment_corrected_in_the_admin_becomes_a_count_by_hand(admin_client, year):
+    counted = Enrolment.objects.get(school=year.school, grade_level=5, school_year=2025)
+    url = reverse("admin:cases_enrolment_change", args=[counted.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data["count"] = 6
+    assert admin_client.post(url, data).status_code == 302
+    counted.refresh_from_db()
+    assert (counted.count, counted.source, counted.student_ids) == (6, CountSource.HAND, [])
+    seen = rates.figures(year.county, 2025, DAY)
+    assert (seen.enrolment, seen.enrolment_counted) == (36, 0)
