@@ -231,6 +231,11 @@ def guardian_field(case):
 
 class OrderEnforcementForm(StepForm):
     days = days_field()
+    # Declared here so the form's fields are known without a case (the API's schema reads
+    # them); the case's own guardians are put in by __init__.
+    guardian = forms.ModelChoiceField(
+        label=_("Addressed to (guardian)"), queryset=Guardian.objects.none(), required=False
+    )
     step = Step.ORDER_ENFORCEMENT
 
     def __init__(self, *args, case, **kwargs) -> None:

@@ -342,5 +342,6 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "workflows.api.schema.add_errors",
+        "workflows.api.schema.add_links",
     ],
 }

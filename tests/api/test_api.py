@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from cases import clock
 from cases.models import AccessAction, AccessLog, ApiToken, CaseEvent, Role, Stage, TokenScope
+from workflows import policies
 
 from .. import factories
 from ..builders import case_in_stage
@@ -197,6 +198,29 @@ def test_the_schema_and_its_page_are_served(client):
     page = client.get(reverse("api:docs"))
     assert page.status_code == 200
     assert "<script>" not in page.content.decode()  # no inline script: the CSP would refuse it
+
+
+def test_each_step_has_its_own_address_and_body_in_the_schema(client, world, api_as):
+    schema = json.loads(client.get(reverse("api:schema"), {"format": "json"}).content)
+    paths = schema["paths"]
+    order = paths["/api/cases/{id}/steps/order_enforcement/"]["post"]
+    ref = order["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert body["required"] == ["days"]
+    assert (body["properties"]["days"]["minimum"], body["properties"]["days"]["maximum"]) == (
+        policies.ORDER_DAYS_MIN,
+        policies.ORDER_DAYS_MAX,
+    )
+    assert body["properties"]["guardian"]["type"] == "integer"
+    dismiss = paths["/api/cases/{id}/steps/dismiss/"]["post"]
+    ref = dismiss["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert set(body["required"]) == {"note", "dismissal_reason"}  # the ladder asks a reason
+    assert not [path for path in paths if "{step}" in path]  # no free-form step left
+    # a name that is not a step is not there, whatever the case
+    case = case_in_stage(world, Stage.REPORTED)
+    answer = api_as(Role.SCHOOL_OFFICER).post(f"/api/cases/{case.pk}/steps/fly_away/", {})
+    assert answer.status_code == 404
 
 
 def test_an_administrator_makes_a_token_whose_key_is_shown_once(world, client):

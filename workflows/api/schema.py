@@ -30,3 +30,37 @@ def add_errors(result, generator, request, public):
             for code, text in ERRORS.items():
                 operation["responses"].setdefault(code, {"description": text, "content": reference})
     return result
+
+
+def add_links(result, generator, request, public):
+    """OpenAPI links, so that a client (and the stateful tests) can follow a case: from the list
+    to a case's detail; from the detail to its contacts and its steps, with the version it read
+    as `If-Match`; from a step's or a contact's answer (the case again) back to its detail."""
+    paths = result.get("paths", {})
+    detail = paths["/api/cases/{id}/"]["get"]["operationId"]
+    onward = {
+        operation["operationId"]: method
+        for path, item in paths.items()
+        if path.startswith("/api/cases/{id}/") and path != "/api/cases/{id}/"
+        for method, operation in item.items()
+    }
+
+    def link(operation_id: str, source: str, *, version: bool = False) -> dict:
+        parameters = {"path.id": f"$response.body#{source}/id"}
+        if version:
+            parameters["header.If-Match"] = f"$response.body#{source}/version"
+        return {"operationId": operation_id, "parameters": parameters}
+
+    def answer_of(operation) -> dict:
+        return operation["responses"].get("200") or operation["responses"]["201"]
+
+    answer_of(paths["/api/cases/"]["get"])["links"] = {detail: link(detail, "/results/0")}
+    answer_of(paths["/api/cases/{id}/"]["get"])["links"] = {
+        operation_id: link(operation_id, "", version="_step_" in operation_id)
+        for operation_id in onward
+    }
+    for path, item in paths.items():
+        if path.startswith("/api/cases/{id}/") and path != "/api/cases/{id}/":
+            for operation in item.values():
+                answer_of(operation)["links"] = {detail: link(detail, "")}
+    return result

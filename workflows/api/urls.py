@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from .. import registry
 from . import views
 
 app_name = "api"
@@ -13,6 +14,11 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("cases/", views.CaseList.as_view(), name="cases"),
     path("cases/<int:pk>/", views.CaseDetail.as_view(), name="case"),
+    # each step its own address (and body in the schema); any other name: 404
+    *(
+        path(f"cases/<int:pk>/steps/{step}/", views.step_view(step), {"step": step}, name="step")
+        for step in sorted(registry.CASE_STEPS)
+    ),
     path("cases/<int:pk>/steps/<str:step>/", views.StepTake.as_view(), name="step"),
     path("cases/<int:pk>/contacts/", views.ContactCreate.as_view(), name="contacts"),
     path("students/search/", views.StudentSearch.as_view(), name="student_search"),

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination
@@ -17,7 +16,7 @@ from rest_framework.views import APIView
 
 from cases import audit, selectors
 from cases.access import may_take
-from cases.ladder import RECORD_CONTACT
+from cases.ladder import RECORD_CONTACT, Step
 from cases.models import AttendanceSource, ImportKind
 from cases.steps import may_record_contact, step_options
 from notifications.models import InboxItem
@@ -29,7 +28,7 @@ from ..forms import ContactForm
 from ..notices.listing import documents_of
 from ..roster import reach
 from ..selectors import case_timeline
-from . import serializers
+from . import serializers, step_bodies
 from .errors import FormRefused
 
 QUEUES = {
@@ -136,11 +135,10 @@ def seen_version(request) -> int:
 
 
 class StepTake(CaseScoped):
-    @extend_schema(
-        request=OpenApiTypes.OBJECT,
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
-        responses={200: serializers.CaseDetailSerializer},
-    )
+    """A step named in the address that is not one (or not taken on this page): 404; each step
+    has its own address and body in the schema (`step_view`)."""
+
+    @extend_schema(exclude=True)
     def post(self, request, pk: int, step: str):
         if step not in registry.CASE_STEPS:
             raise exceptions.NotFound()
@@ -159,8 +157,28 @@ class StepTake(CaseScoped):
         return Response(detail_of(changed, request.user))
 
 
+def step_view(step: str):
+    """The view of one step: StepTake with the step's own body in the schema."""
+
+    @extend_schema(
+        operation_id=f"case_step_{step}",
+        summary=str(Step(step).label),
+        request=step_bodies.body_of(step),
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+        responses={200: serializers.CaseDetailSerializer},
+    )
+    def post(self, request, pk: int, step: str = step):
+        return StepTake.post(self, request, pk, step)
+
+    name = "".join(part.title() for part in step.split("_"))
+    return type(f"Take{name}", (StepTake,), {"post": post}).as_view()
+
+
 class ContactCreate(CaseScoped):
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: serializers.CaseDetailSerializer})
+    @extend_schema(
+        request=step_bodies.body_of(RECORD_CONTACT),
+        responses={201: serializers.CaseDetailSerializer},
+    )
     def post(self, request, pk: int):
         case = case_in_reach(request, pk)
         if not may_record_contact(case, request.user):
