@@ -373,11 +373,13 @@ class CountAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     list_filter = ["source"]
     autocomplete_fields = ["school"]
     readonly_fields = ["source", "recorded_by"]
+    counted = ("count",)  # the fields whose change makes a count one entered by hand
 
     def save_model(self, request, obj, form, change) -> None:
         # a count counted from the roll and corrected here is a number entered by hand: the
-        # students counted no longer add up to it, so it keeps no list
-        if not change or "count" in form.changed_data:
+        # students counted no longer add up to it, or are not that school's, grade's or
+        # year's, so it keeps no list
+        if not change or set(self.counted) & set(form.changed_data):
             obj.source = CountSource.HAND
             if hasattr(obj, "student_ids"):
                 obj.student_ids = []
@@ -388,6 +390,7 @@ class CountAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 @admin.register(Enrolment)
 class EnrolmentAdmin(CountAdmin):
     list_display = ["school", "school_year", "grade_level", "count", "source", "taken_on"]
+    counted = ("count", "school", "grade_level", "school_year")
     list_filter = ["school_year", "source"]
 
 

@@ -17,6 +17,7 @@ from .. import clock
 from ..school_years import of_unit
 from ..validators import LINE_MAX_LENGTH, free_text
 from .case import CaseEvent
+from .imports import RosterDeparture, Settlement
 
 GRADE_LEVELS = [MinValueValidator(1), MaxValueValidator(9)]
 
@@ -100,6 +101,13 @@ FROM_CASES = (
 )
 
 
+ROLL_COUNTS_TRANSFERS = _(
+    "The roll of this school already counts the transfers out of the school year "
+    "%(start)s—%(end)s (students no longer on it, settled as transfers); enter them by hand "
+    "only for earlier years."
+)
+
+
 class Movement(DatedHistory):
     """Students joining or leaving a school's grade on a day, as a count: entered by hand or
     imported for what the cases cannot show."""
@@ -136,15 +144,27 @@ class Movement(DatedHistory):
 
     def clean(self) -> None:
         """A dropout, suspension, transfer out or death of a school year the school's cases
-        cover is counted from the cases: entering it too would count it twice."""
+        cover is counted from the cases, and a transfer out of a year the roll shows transfers
+        in (students no longer on it, settled as transfers) is counted from the roll: entering
+        it too would count it twice."""
         if self.kind not in FROM_CASES or not (self.on and self.school_id):
             return
         school_years = of_unit(self.school)
         year = school_years.year_of(self.on)
+        after = clock.end_of_day(school_years.first_day(year) - datetime.timedelta(days=1))
+        until = clock.end_of_day(school_years.last_day(year))
+        span = {"start": year, "end": year + 1}
+        if self.kind == MovementKind.TRANSFERRED_OUT and (
+            RosterDeparture.objects.filter(
+                school_id=self.school_id,
+                settlement=Settlement.TRANSFERRED,
+                settled_at__gt=after,
+                settled_at__lte=until,
+            ).exists()
+        ):
+            raise ValidationError({"kind": ROLL_COUNTS_TRANSFERS % span})
         covered = CaseEvent.objects.filter(
-            case__school_id=self.school_id,
-            at__gt=clock.end_of_day(school_years.first_day(year) - datetime.timedelta(days=1)),
-            at__lte=clock.end_of_day(school_years.last_day(year)),
+            case__school_id=self.school_id, at__gt=after, at__lte=until
         )
         if covered.exists():
             raise ValidationError(
@@ -153,7 +173,7 @@ class Movement(DatedHistory):
                         "The cases of this school already count this in the school year "
                         "%(start)s—%(end)s; enter it by hand only for earlier years."
                     )
-                    % {"start": year, "end": year + 1}
+                    % span
                 }
             )
 

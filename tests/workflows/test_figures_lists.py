@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -205,3 +206,75 @@ def test_a_counted_enrolment_corrected_in_the_admin_becomes_a_count_by_hand(admi
     assert (counted.count, counted.source, counted.student_ids) == (6, CountSource.HAND, [])
     seen = rates.figures(year.county, 2025, DAY)
     assert (seen.enrolment, seen.enrolment_counted) == (36, 0)
+
+
+# From the review
+
+
+def test_a_transfer_stays_in_the_grade_the_child_left_when_the_child_moves_on(year):
+    # the first pupil left grade 5 (primary) on 3 November; a county-wide roll later lists
+    # them in grade 7 of a junior middle school: 2025's 转出 is still primary's
+    junior = factories.SchoolFactory(parent=year.district, name="县二中", school_type="junior")
+    klass = factories.ClassFactory(
+        parent=factories.GradeFactory(parent=junior, grade_level=7, name="七年级"),
+        name="七年级(1)班",
+    )
+    pupil = year.pupils[0]
+    pupil.klass = klass
+    pupil.save()
+    primary = rates.figures(year.county, 2025, DAY, band="primary")
+    junior_band = rates.figures(year.county, 2025, DAY, band="junior")
+    # primary: the first pupil's departure and the second's case: 2 转出, as before
+    assert primary.moved[MovementKind.TRANSFERRED_OUT] == 2
+    assert [m.grade_level for m in primary.from_roll] == [5]
+    assert MovementKind.TRANSFERRED_OUT not in junior_band.moved
+
+
+@pytest.mark.parametrize(("field", "value"), [("grade_level", 4), ("school_year", 2024)])
+def test_a_counted_enrolment_moved_in_the_admin_keeps_no_list(admin_client, year, field, value):
+    counted = Enrolment.objects.get(school=year.school, grade_level=5, school_year=2025)
+    url = reverse("admin:cases_enrolment_change", args=[counted.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data[field] = value
+    assert admin_client.post(url, data).status_code == 302
+    counted.refresh_from_db()
+    # the five students were counted in grade 5 of 2025: they are not grade 4's, nor 2024's
+    assert (counted.count, counted.source, counted.student_ids) == (5, CountSource.HAND, [])
+
+
+def test_a_count_from_the_roll_taken_before_lists_were_kept_says_it_has_none(client, year):
+    # counted from the roll before the enrolment kept its students (the rows migration 0033
+    # found): grade 4, 20 students, no list
+    with clock.frozen(at(2025, 9, 5, 8)):
+        Enrolment.objects.create(
+            school=year.school, grade_level=4, school_year=2025, count=20,
+            source=CountSource.SNAPSHOT, taken_on=D(2025, 9, 5),
+            recorded_by=year[Role.SCHOOL_OFFICER],
+        )  # fmt: skip
+    client.force_login(year[Role.COUNTY_SUPERVISOR])
+    page = listed(client, "enrolment", unit=year.county.pk)
+    # the five of grade 5 listed; grade 4's 20 and grade 6's 30 shown as counts with no list
+    assert students_in(page) == {pupil.pk for pupil in year.pupils}
+    assert 'data-hand="20"' in page
+    assert 'data-hand="30"' in page
+    assert name_of(year[Role.SCHOOL_OFFICER]) in page
+
+
+def test_a_transfer_out_by_hand_is_refused_in_a_year_the_roll_shows_transfers(world):
+    # no case at the school; the roll shows one transfer out on 3 November 2025
+    with clock.frozen(at(2025, 9, 1)):
+        pupil = world.student()
+    departed(world, pupil, D(2025, 11, 3))
+    entered = Movement(
+        school=world.school, grade_level=5, kind=MovementKind.TRANSFERRED_OUT,
+        on=D(2025, 12, 1), count=1, source=CountSource.HAND,
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        entered.full_clean()  # it would count the pupil twice: 2 转出 for 1
+    assert "kind" in refused.value.message_dict
+    entered.on = D(2025, 6, 1)  # 2024's: the roll shows none then
+    entered.full_clean()
+    entered.kind = MovementKind.OTHER_OUT  # another kind: the roll does not count it
+    entered.on = D(2025, 12, 1)
+    entered.full_clean()

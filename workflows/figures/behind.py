@@ -10,6 +10,8 @@ living in one township (`residence`) for the residence table's counts."""
 import dataclasses
 
 from django.contrib.auth.models import User
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from cases import clock
 from cases.models import CountSource, Enrolment, Movement
@@ -19,6 +21,7 @@ from . import counts, rates, years
 
 ENROLMENT = "enrolment"  # the enrolment at the year's start, not a movement
 NOT_SET = 0  # the `township` / `residence` of rows with none entered
+NO_LIST_KEPT = _("Counted from the roll before the students counted were kept: no list.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,15 +97,17 @@ def by_hand(
     moment = clock.end_of_day(records_on or clock.today())
     fields = ["school__name", "grade_level", "count", "source", "recorded_by_id", "history_date"]
     if kind == ENROLMENT:
+        # with the counts from the roll taken before they kept their students (migration
+        # 0033 left those with an empty list): they have no list either
         rows = (
             Enrolment.history.as_of(moment)
             .filter(school_id__in=scope.school_ids, grade_level__in=list(scope.grades))
             .filter(school_year=year)
-            .exclude(source=CountSource.SNAPSHOT)
+            .filter(~Q(source=CountSource.SNAPSHOT) | Q(student_ids=[], count__gt=0))
             .order_by("school__name", "grade_level")
             .values_list(*fields, "taken_on", "history_user_id")
         )
-        found = [(*row[:6], row[6], "", row[7]) for row in rows]
+        found = [(*row[:6], row[6], _no_list(row[3]), row[7]) for row in rows]
     else:
         calendar = gathered.calendar
         first, last = calendar.first_day(year), min(calendar.last_day(year), gathered.as_of)
@@ -133,6 +138,10 @@ def by_hand(
         }
         for school, grade, count, source, recorded_by, entered_at, on, note, entered_by in found
     ]
+
+
+def _no_list(source: str) -> str:
+    return str(NO_LIST_KEPT) if source == CountSource.SNAPSHOT else ""
 
 
 def _number(value) -> int | None:

@@ -28,7 +28,8 @@ import datetime
 from bisect import bisect_right
 from collections import defaultdict
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from cases import clock
 from cases.ladder import ACTIVE_STAGES
@@ -44,6 +45,7 @@ from cases.models import (
     Settlement,
     Stage,
     Step,
+    Student,
     Unit,
     UnitKind,
 )
@@ -229,8 +231,9 @@ def _case_rows(schools, start: datetime.date, end: datetime.date):
 
 
 def _departure_rows(schools, end: datetime.date):
-    """The departures settled as transfers by `end`, each with whether a case of the child at
-    that school had closed as a transfer or a move out before (that case counts it)."""
+    """The departures settled as transfers by `end`, each with the grade the child left and
+    whether a case of the child at that school had closed as a transfer or a move out before
+    (that case counts it)."""
     closed_first = Case.objects.filter(
         student=OuterRef("student"),
         school=OuterRef("school"),
@@ -238,13 +241,25 @@ def _departure_rows(schools, end: datetime.date):
         closure_reason__in=TRANSFER_CLOSURES,
         closed_at__lte=OuterRef("settled_at"),
     )
+    # The grade is the class the child was in at the school they left, from the student's
+    # history: a later roll listing them elsewhere (another school, a higher grade) changes
+    # the student's class today, not the grade a past year's transfer was counted in.
+    at_school = Student.history.filter(
+        id=OuterRef("student_id"), school_id=OuterRef("school_id")
+    ).order_by("-history_date", "-history_id")
+    left_from = at_school.filter(history_date__lte=OuterRef("settled_at"))
+    grade = Coalesce(
+        Subquery(left_from.values("klass__parent__grade_level")[:1]),
+        Subquery(at_school.values("klass__parent__grade_level")[:1]),
+        F("student__klass__parent__grade_level"),  # a student with no history row
+    )
     return (
         RosterDeparture.objects.filter(
             school__in=schools,
             settlement=Settlement.TRANSFERRED,
             settled_at__lte=clock.end_of_day(end),
         )
-        .annotate(case_first=Exists(closed_first), grade=F("student__klass__parent__grade_level"))
+        .annotate(case_first=Exists(closed_first), grade=grade)
         .order_by("settled_at", "id")
         .values_list("id", "student_id", "school_id", "grade", "settled_at", "case_first")
     )
