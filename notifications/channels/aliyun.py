@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import logging
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -34,6 +35,9 @@ TEMPORARY = {"isv.BUSINESS_LIMIT_CONTROL", "Throttling", "isp.SYSTEM_ERROR", "Se
 SEND_STATUS = {1: Receipt.WAITING, 2: Receipt.FAILED, 3: Receipt.DELIVERED}
 PAGE_SIZE = 10  # one BizId is asked for: one detail, a page is plenty
 CHINA = datetime.timezone(datetime.timedelta(hours=8))  # the vendor's dates are Beijing time
+REFUSALS_IN_A_ROW = 3  # then the account's trouble (key, signature), not one message's
+
+logger = logging.getLogger(__name__)
 
 
 def encode(value: str) -> str:
@@ -74,13 +78,27 @@ class AliyunSmsProvider:
         return str(answer.get("BizId") or "")
 
     def receipts(self, waiting: list[Waiting]) -> list[Report]:
-        """One query per message (the API takes one number at a time)."""
-        reports = []
+        """One query per message (the API takes one number at a time). A query the vendor
+        refuses passes that message over until the next run, without holding up the ones
+        behind it; flow control or the vendor's trouble ends the run, and so do a few refusals
+        in a row (a wrong key refuses them all). Either way what was read is kept."""
+        reports, refusals = [], 0
         for message in waiting:
             phone = phone_of(message.recipient)
             if not phone:  # the number is gone: nothing to ask about
                 continue
-            report = self.query(phone=phone, message=message)
+            try:
+                report = self.query(phone=phone, message=message)
+            except PermanentFailure as error:
+                refusals += 1
+                if refusals >= REFUSALS_IN_A_ROW:
+                    logger.warning("Aliyun reports: %s refusals in a row, last %s", refusals, error)
+                    break
+                continue
+            except Exception as error:  # flow control, the network: the next run goes on
+                logger.warning("Aliyun reports: stopped by %s", type(error).__name__)
+                break
+            refusals = 0
             if report is not None:
                 reports.append(report)
         return reports

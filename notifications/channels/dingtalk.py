@@ -23,6 +23,8 @@ from . import wecom
 from .base import Deferred, Skipped, TemporaryFailure
 
 PER_MINUTE = 20
+# A slot is held a second longer than the robot's minute: its clock and ours differ a little.
+WINDOW_SECONDS = 61
 RATE_LIMITED = 130101  # "send too fast"
 MAX_TEXT_BYTES = 20000
 
@@ -38,19 +40,21 @@ def signed_url(url: str, secret: str, timestamp_ms: int) -> str:
 
 
 def _take_a_slot(url: str) -> None:
-    """Count this send in the robot's last minute (two minute-buckets weighted, so that a burst
-    at a minute's edge stays under its limit); at the limit, wait without using an attempt.
-    The count is in the Django cache (Redis, REDIS_URL, shares it between workers), under a
-    digest of the address: the token itself goes nowhere."""
+    """Take one of the robot's PER_MINUTE slots, or wait without using an attempt.
+
+    A slot is a cache key added atomically (Redis SET NX: no read-then-write that two workers
+    could both pass) and expiring WINDOW_SECONDS after the send it stands for, so the robot
+    never sees more than PER_MINUTE sends in any minute, a burst at a minute's edge included
+    (DingTalk counts a sliding minute, not the clock's). The keys hold a digest of the address:
+    the token itself goes nowhere. With all slots held, the row waits until the oldest frees."""
     robot = hashlib.sha256(url.encode()).hexdigest()[:16]
     now = time.time()
-    minute = int(now // 60)
-    current, previous = f"dingtalk-{robot}-{minute}", f"dingtalk-{robot}-{minute - 1}"
-    cache.add(current, 0, timeout=180)
-    earlier = cache.get(previous, 0) * (1 - (now % 60) / 60)
-    if cache.get(current, 0) + earlier >= PER_MINUTE:
-        raise Deferred("20 messages in the last minute: waiting", seconds=60 - now % 60 + 1)
-    cache.incr(current)
+    keys = [f"dingtalk-{robot}-slot-{n}" for n in range(PER_MINUTE)]
+    for key in keys:
+        if cache.add(key, now + WINDOW_SECONDS, timeout=WINDOW_SECONDS):
+            return
+    frees_at = min(cache.get_many(keys).values(), default=now)
+    raise Deferred("20 messages in the last minute: waiting", seconds=max(frees_at - now, 0) + 1)
 
 
 def payload(rendered) -> dict:

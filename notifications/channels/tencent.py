@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import logging
 import time
 import urllib.error
 import urllib.parse
@@ -32,6 +33,8 @@ TEMPORARY_PREFIXES = ("InternalError", "RequestLimitExceeded", "LimitExceeded.De
 PULL_LIMIT = 100  # the most one pull hands out
 MAX_PULLS = 10  # per run: a backlog is read over the next runs, not in one long loop
 REPORT_STATUS = {"SUCCESS": Receipt.DELIVERED, "FAIL": Receipt.FAILED}
+
+logger = logging.getLogger(__name__)
 
 
 def _hmac(key: bytes, text: str) -> bytes:
@@ -92,10 +95,18 @@ class TencentSmsProvider:
         """Every report the vendor hands out now (for these messages and any other of ours)."""
         reports = []
         for _pull in range(MAX_PULLS):
-            answer = _call(
-                "PullSmsSendStatus",
-                {"Limit": PULL_LIMIT, "SmsSdkAppId": settings.TENCENT_SMS_APP_ID},
-            )
+            try:
+                answer = _call(
+                    "PullSmsSendStatus",
+                    {"Limit": PULL_LIMIT, "SmsSdkAppId": settings.TENCENT_SMS_APP_ID},
+                )
+            except Exception as error:
+                if not reports:
+                    raise
+                # A pull hands each report out once: those already read are returned to be
+                # recorded, or they would be lost for good; the rest wait for the next run.
+                logger.warning("Tencent reports: a later pull failed (%s)", type(error).__name__)
+                break
             batch = answer.get("PullSmsSendStatusSet") or []
             reports += [_report(status) for status in batch if status.get("SerialNo")]
             if len(batch) < PULL_LIMIT:

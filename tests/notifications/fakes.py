@@ -147,7 +147,9 @@ class FakeAliyunSms(LocalServer):
     real API requires and the request's signature, recomputed here from the secret it was set
     up with; answers as the vendor does (Code OK, or SignatureDoesNotMatch / MissingX). A sent
     message gets a BizId and waits (SendStatus 1) until `report()` gives its carrier's answer;
-    a query finds it by the number, the day it was sent and, when given, its BizId."""
+    a query finds it by the number, the day it was sent and, when given, its BizId.
+    `query_codes` answers the next queries with these codes, one each ("OK": as usual; else
+    refused so, as for a number the vendor refuses or its flow control)."""
 
     KEY_ID = "LTAItestkey"
     SECRET = "testsecret"
@@ -166,6 +168,7 @@ class FakeAliyunSms(LocalServer):
         self.queries: list[dict] = []  # QuerySendDetails requests
         self.refused: list[str] = []
         self.next_code = "OK"
+        self.query_codes: deque[str] = deque()
         self.sent: dict[str, dict] = {}  # BizId -> what the carrier said
 
     def report(self, biz_id: str, *, status: int, err_code: str) -> None:
@@ -183,6 +186,8 @@ class FakeAliyunSms(LocalServer):
             return 400, {"Code": code, "Message": code, "RequestId": "r"}
         if params["Action"] == "QuerySendDetails":
             self.queries.append(params)
+            if self.query_codes and (code := self.query_codes.popleft()) != "OK":
+                return 400, {"Code": code, "Message": code, "RequestId": "r"}
             return 200, self.details(params)
         self.accepted.append(params)
         code, self.next_code = self.next_code, "OK"
@@ -253,7 +258,9 @@ class FakeTencentSms(LocalServer):
     API requires and the TC3-HMAC-SHA256 signature, derived here from the secret key it was set
     up with, then the body (SendSms: E.164 numbers, app id, template id, ordered parameters;
     the pull: the app id and a Limit of 1 to 100); answers as Tencent does. A sent message gets
-    a SerialNo; `report()` queues its delivery report, which one pull hands out, once."""
+    a SerialNo; `report()` queues its delivery report, which one pull hands out, once.
+    `pull_codes` answers the next pulls with these codes, one each ("Ok": as usual; else that
+    error, as for its flow control, handing nothing out)."""
 
     SECRET_ID = "AKIDtest"
     SECRET_KEY = "tencent-secret-key"
@@ -268,6 +275,7 @@ class FakeTencentSms(LocalServer):
         self.next_code = "Ok"
         self.sent: dict[str, str] = {}  # SerialNo -> number
         self.reports: deque[dict] = deque()
+        self.pull_codes: deque[str] = deque()
 
     def report(self, serial_no: str, *, status: str, description: str) -> None:
         """The carrier's answer, handed out by the next pull: SUCCESS or FAIL."""
@@ -293,6 +301,9 @@ class FakeTencentSms(LocalServer):
         body = json.loads(request.body)
         if request.headers["X-TC-Action"] == "PullSmsSendStatus":
             self.pulls.append(body)
+            if self.pull_codes and (code := self.pull_codes.popleft()) != "Ok":
+                error = {"Code": code, "Message": "x"}
+                return 200, {"Response": {"Error": error, "RequestId": "r"}}
             handed = [self.reports.popleft() for _ in range(min(body["Limit"], len(self.reports)))]
             return 200, {"Response": {"PullSmsSendStatusSet": handed, "RequestId": "r"}}
         self.accepted.append(body)

@@ -4,6 +4,7 @@ one in the settings; each robot has its own 20-a-minute window; the admin keeps 
 secret encrypted and never shows them back."""
 
 import datetime
+import time
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -14,6 +15,7 @@ from django.urls import reverse
 from cases import clock
 from cases.models import Stage
 from notifications import delivery
+from notifications.channels import Deferred, dingtalk
 from notifications.forms import ADDRESS_WRONG, SECRET_WRONG
 from notifications.models import Channel, DingTalkRobot, Message, Status
 from notifications.services import notify_group
@@ -225,3 +227,61 @@ def test_staff_without_the_right_cannot_see_or_edit_robots(client, township):
     assert client.get(change).status_code == 403
     assert client.post(change, {"name": "x"}).status_code == 403
     assert client.get(reverse("admin:notifications_dingtalkrobot_add")).status_code == 403
+
+
+# The rate window ---------------------------------------------------------------------------
+
+URL = "https://oapi.dingtalk.com/robot/send?access_token=window"
+
+
+def took_a_slot(url: str = URL) -> bool:
+    try:
+        dingtalk._take_a_slot(url)
+    except Deferred:
+        return False
+    return True
+
+
+class Interleaved:
+    """The cache as one worker sees it while another runs: just before this worker's n-th cache
+    call, the other worker takes (or tries to take) a slot of the same robot."""
+
+    def __init__(self, real, at: int) -> None:
+        self.real, self.at, self.calls, self.other_sent = real, at, 0, False
+
+    def __getattr__(self, name):
+        method = getattr(self.real, name)
+
+        def call(*args, **kwargs):
+            self.calls += 1
+            if self.calls == self.at:  # the other worker's own calls count too: it runs once
+                self.other_sent = took_a_slot()
+            return method(*args, **kwargs)
+
+        return call
+
+
+@pytest.mark.parametrize("at", range(1, 25))
+def test_two_workers_at_the_last_free_slot_send_one_message_not_two(monkeypatch, at):
+    cache.clear()
+    for _ in range(dingtalk.PER_MINUTE - 1):
+        assert took_a_slot()
+    interleaved = Interleaved(cache, at)
+    monkeypatch.setattr(dingtalk, "cache", interleaved)
+    this = took_a_slot()
+    assert this + interleaved.other_sent <= 1, "21 messages to the robot within its minute"
+
+
+def test_a_burst_at_a_minutes_end_still_counts_in_the_next_minute(monkeypatch):
+    """DingTalk counts 20 in any 60 seconds: 20 sent at 10:00:59 leave nothing at 10:01:05."""
+    cache.clear()
+    now = [datetime.datetime(2026, 11, 16, 10, 0, 59, tzinfo=clock.TZ).timestamp()]
+    monkeypatch.setattr(time, "time", lambda: now[0])  # the cache's expiry reads it as well
+    assert all(took_a_slot() for _ in range(dingtalk.PER_MINUTE))
+    now[0] += 6
+    with pytest.raises(Deferred) as later:
+        dingtalk._take_a_slot(URL)
+    assert 50 <= later.value.seconds <= 62  # until the first of the twenty is a minute old
+    now[0] += 56
+    assert all(took_a_slot() for _ in range(dingtalk.PER_MINUTE))  # a minute on: free again
+    assert not took_a_slot()

@@ -68,6 +68,7 @@ def township_cases(world):
     outside = overdue(world, Stage.HOME_VISIT, student=world.student(residence_township=elsewhere))
     outside.township = elsewhere
     outside.save(update_fields=["township"])
+    overdue(world, Stage.CLOSED)  # closed with its last deadline left behind: not overdue
     return cases
 
 

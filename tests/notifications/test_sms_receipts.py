@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications import delivery, receipts, tasks
+from notifications.channels import aliyun as aliyun_provider
+from notifications.channels import tencent as tencent_provider
 from notifications.models import Message, Receipt, Status
 from notifications.services import notify
 
@@ -93,6 +95,44 @@ def test_rows_older_than_the_window_are_no_longer_asked_about(aliyun, user, case
     assert aliyun.queries == []
 
 
+def test_a_number_the_vendor_refuses_does_not_hold_up_the_messages_behind_it(
+    aliyun, user, case_context
+):
+    first, second = send(user, case_context, "a"), send(user, case_context, "b")
+    aliyun.report(first.vendor_message_id, status=3, err_code="DELIVERED")
+    aliyun.report(second.vendor_message_id, status=3, err_code="DELIVERED")
+    aliyun.query_codes.append("isv.MOBILE_NUMBER_ILLEGAL")  # the oldest row's query, refused
+    assert receipts.pull_receipts() == {Receipt.DELIVERED: 1}
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.receipt, second.receipt) == (Receipt.WAITING, Receipt.DELIVERED)
+    assert receipts.pull_receipts() == {Receipt.DELIVERED: 1}  # asked again on the next run
+    first.refresh_from_db()
+    assert first.receipt == Receipt.DELIVERED
+
+
+def test_flow_control_ends_the_run_keeping_the_reports_read_before_it(aliyun, user, case_context):
+    rows = [send(user, case_context, key) for key in "abc"]
+    for row in rows:
+        aliyun.report(row.vendor_message_id, status=2, err_code="MK:0001")
+    aliyun.query_codes.extend(["OK", "Throttling"])
+    assert receipts.pull_receipts() == {Receipt.FAILED: 1}
+    assert len(aliyun.queries) == 2  # the third is not asked while the vendor says slow down
+    assert [Message.objects.get(pk=row.pk).receipt for row in rows] == [
+        Receipt.FAILED,
+        Receipt.WAITING,
+        Receipt.WAITING,
+    ]
+
+
+def test_a_wrong_key_stops_the_queries_after_a_few_refusals(aliyun, user, case_context, settings):
+    for key in "abcd":
+        send(user, case_context, key)
+    settings.ALIYUN_SMS_ACCESS_KEY_SECRET = "not-the-secret"
+    assert receipts.pull_receipts() == {}
+    assert len(aliyun.refused) == aliyun_provider.REFUSALS_IN_A_ROW  # not one per waiting row
+
+
 # Tencent Cloud -------------------------------------------------------------------------------
 
 
@@ -124,6 +164,20 @@ def test_tencent_pull_with_a_wrong_key_is_refused(tencent, user, case_context, s
     assert len(tencent.reports) == 1  # not handed out: the next run gets it
     settings.TENCENT_SMS_SECRET_KEY = tencent.SECRET_KEY
     assert receipts.pull_receipts() == {Receipt.DELIVERED: 1}
+
+
+def test_reports_already_pulled_are_kept_when_a_later_pull_fails(tencent, user, case_context):
+    """A pull hands each report out once: those read before a failing pull must be recorded,
+    or they are lost for good."""
+    row = send(user, case_context)
+    tencent.report(row.vendor_message_id, status="SUCCESS", description="DELIVRD")
+    for n in range(tencent_provider.PULL_LIMIT):  # other messages of the app: a second pull
+        tencent.report(f"2433:{9000 + n}", status="SUCCESS", description="DELIVRD")
+    tencent.pull_codes.extend(["Ok", "RequestLimitExceeded"])
+    assert receipts.pull_receipts() == {Receipt.DELIVERED: 1}
+    assert len(tencent.pulls) == 2
+    row.refresh_from_db()
+    assert (row.receipt, row.receipt_code) == (Receipt.DELIVERED, "DELIVRD")
 
 
 # The admin ------------------------------------------------------------------------------------
