@@ -98,7 +98,8 @@ class DingTalkRobotAdmin(admin.ModelAdmin):
     list_filter = ["active", "unit__kind"]
     list_select_related = ["unit"]
     search_fields = ["name", "unit__name"]
-    autocomplete_fields = ["unit"]
+    # a plain list of the counties and townships (a few dozen): an autocomplete would need the
+    # right to view units, which the robot's keeper need not have
 
     def get_fields(self, request, obj=None):
         shown = ["address_shown", "secret_shown"] if obj is not None else []

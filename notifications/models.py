@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 # The one thing this app takes from `cases`: the project's encryption at rest for secrets.
 from cases.fields import EncryptedCharField
@@ -68,6 +69,8 @@ class DingTalkRobot(models.Model):
     secret = EncryptedCharField(_("signing secret"))
     # Switched off rather than deleted: the messages sent through it still name it.
     active = models.BooleanField(_("active"), default=True)
+    # who changed the robot and when (its address and secret stay encrypted in the copies)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("DingTalk group robot")

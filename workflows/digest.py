@@ -9,8 +9,10 @@ key): a second run that day sends nothing, and a township with nothing overdue g
 """
 
 import datetime
+import logging
 from collections import Counter
 
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -23,6 +25,8 @@ from notifications.selectors import active_robots
 from notifications.services import notify_robot
 
 from . import messages, workdays
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE = "township_overdue_digest"
 MAX_LISTED = 40  # case links in one message; the rest are counted and the queue has them all
@@ -50,14 +54,19 @@ def send_overdue_digests(*, today: datetime.date | None = None) -> list[str]:
         )
         if not overdue:
             continue
-        with messages.in_message_language():
-            context = digest_context(township.name, today, overdue)
-        notify_robot(
-            robot=robot,
-            template_key=TEMPLATE,
-            context=context,
-            dedup_key=f"overdue-digest-{township.pk}-{today.isoformat()}",
-        )
+        try:
+            with transaction.atomic(), messages.in_message_language():
+                notify_robot(
+                    robot=robot,
+                    template_key=TEMPLATE,
+                    context=digest_context(township.name, today, overdue),
+                    dedup_key=f"overdue-digest-{township.pk}-{today.isoformat()}",
+                )
+        except Exception:
+            # one township's failure is logged (the next run writes its digest); the others
+            # still get theirs
+            logger.exception("The overdue digest of township %s was not written.", township.pk)
+            continue
         told.append(township.name)
     return told
 

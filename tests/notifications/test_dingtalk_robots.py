@@ -186,6 +186,31 @@ def test_the_admin_stores_a_robot_encrypted_and_never_shows_it_back(editor, town
         assert "WXYZ" in page  # the last characters, to tell robots apart
 
 
+def test_the_keeper_picks_the_unit_from_a_list_and_each_change_is_in_the_history(editor, township):
+    add = editor.get(reverse("admin:notifications_dingtalkrobot_add"))
+    assert add.status_code == 200
+    units = dict(add.context["adminform"].form.fields["unit"].choices)
+    assert township.pk in {getattr(value, "value", value) for value in units}
+    editor.post(
+        reverse("admin:notifications_dingtalkrobot_add"),
+        {"unit": township.pk, "name": "旧名", "active": "on",
+         "new_webhook_url": ADDRESS, "new_secret": SECRET},
+    )  # fmt: skip
+    robot = DingTalkRobot.objects.get()
+    editor.post(
+        reverse("admin:notifications_dingtalkrobot_change", args=[robot.pk]),
+        {"unit": township.pk, "name": "新名", "new_webhook_url": "", "new_secret": ""},
+    )  # fmt: skip
+    versions = list(robot.history.order_by("history_date"))
+    assert [(v.name, v.active, v.history_user.username) for v in versions] == [
+        ("旧名", True, "robot_editor"),
+        ("新名", False, "robot_editor"),
+    ]
+    with connection.cursor() as cursor:  # the copies keep the secret encrypted too
+        cursor.execute(f"SELECT secret FROM {robot.history.model._meta.db_table}")  # noqa: S608
+        assert all("0123456789abcdef" not in row[0] for row in cursor.fetchall())
+
+
 def test_a_change_with_the_secrets_left_empty_keeps_them(editor, township):
     robot = DingTalkRobot.objects.create(
         unit=township, name="旧名", webhook_url=ADDRESS, secret=SECRET

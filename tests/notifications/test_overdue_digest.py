@@ -152,3 +152,29 @@ def test_the_beat_task_runs_the_digest(
     with clock.frozen(MONDAY), django_capture_on_commit_callbacks(execute=True):
         assert tasks.send_overdue_digests() == [world.township.name]
     assert len(groups["township"].requests) == 1
+
+
+def test_one_townships_failure_leaves_the_others_their_digest(
+    world, groups, township_cases, django_capture_on_commit_callbacks, monkeypatch
+):
+    other = factories.TownshipFactory(parent=world.county, name="二镇")
+    theirs = overdue(world, Stage.HOME_VISIT, student=world.student(residence_township=other))
+    theirs.township = other
+    theirs.save(update_fields=["township"])
+    robot_of(world.township, groups["township"])
+    robot_of(other, groups["county"])
+    real = digest.digest_context
+
+    def broken_for_the_world_township(township, today, rows):
+        if township == world.township.name:
+            raise RuntimeError("a template error")
+        return real(township, today, rows)
+
+    monkeypatch.setattr(digest, "digest_context", broken_for_the_world_township)
+
+    told = run(MONDAY, django_capture_on_commit_callbacks)
+
+    assert told == ["二镇"]
+    assert len(groups["county"].requests) == 1
+    assert not groups["township"].requests
+    assert not Message.objects.filter(robot__unit=world.township).exists()
