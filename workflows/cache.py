@@ -1,6 +1,6 @@
 """Per-process copies of what every step reads and an administrator rarely changes: each
-county's stage policies (with the history row of each, the version a stage starts under) and
-the calendar corrections.
+county's stage policies (with the history row of each, the version a stage starts under), the
+calendar corrections and the documents' wordings.
 
 A change saved in this process clears them at once (signals, and again when its transaction
 commits); other processes load them again within REFRESH_SECONDS of the change, and the admin
@@ -15,6 +15,8 @@ import time
 from django.db import transaction
 from django.db.models import Max
 from django.db.models.signals import post_delete, post_save
+
+from cases.models import Wording
 
 from .models import CalendarDay, StagePolicy
 
@@ -76,6 +78,18 @@ def calendar() -> Calendar:
     return _remembered("calendar", load)
 
 
+def wordings() -> dict:
+    """{kind: the newest stored version of its wording} (one query when not remembered)."""
+
+    def load():
+        newest = {}
+        for wording in Wording.objects.order_by("kind", "version"):
+            newest[wording.kind] = wording
+        return newest
+
+    return _remembered("wordings", load)
+
+
 def clear(**_signal) -> None:
     """Forget everything remembered; called on every change and after its commit."""
     with _lock:
@@ -87,6 +101,6 @@ def _changed(**_signal) -> None:
     transaction.on_commit(clear)
 
 
-for _model in (StagePolicy, CalendarDay):
+for _model in (StagePolicy, CalendarDay, Wording):
     post_save.connect(_changed, sender=_model, dispatch_uid=f"cache-{_model.__name__}-save")
     post_delete.connect(_changed, sender=_model, dispatch_uid=f"cache-{_model.__name__}-delete")

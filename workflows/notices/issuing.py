@@ -15,7 +15,7 @@ from cases.models import Case, Document, DocumentKind, Guardian, Stage, Step, Wo
 from cases.staff import name_of
 from cases.wordings import DEFAULTS
 
-from .. import errors, policies
+from .. import cache, errors, policies
 from ..errors import GuardFailed, StepForbidden
 from ..services.core import case_locked, checked_note, record_stage_kept, require_note
 from . import facts, numbering
@@ -37,7 +37,7 @@ def may_issue(user, case: Case, kind: str) -> bool:
 
 def latest_wording(kind: str) -> Wording:
     """The newest version of the kind's wording; the built-in first one where none is stored."""
-    wording = Wording.objects.filter(kind=kind).order_by("-version").first()
+    wording = cache.wordings().get(kind)
     if wording is None:
         title, body = DEFAULTS[kind]
         wording, _ = Wording.objects.get_or_create(

@@ -5,7 +5,7 @@ the first to commit (PostgreSQL's row lock, SQLite's single writer) and a transa
 takes its number back with it, so the series has no gaps and no duplicates.
 """
 
-from django.db.models import F
+from django.db import connection
 
 from cases.models import DocumentCounter, Unit
 
@@ -23,12 +23,30 @@ def formatted(issuer: Unit, year: int, serial: int) -> str:
 def next_serial(issuer: Unit, year: int) -> int:
     """The next serial number of `issuer`'s series for `year`; call inside the transaction that
     writes the document."""
-    counters = DocumentCounter.objects.filter(issuer=issuer, year=year)
-    if not counters.update(last=F("last") + 1):
+    serial = _raised(issuer.pk, year)
+    if serial is None:
         # The first document of the year. Two first issuers at once: one inserts, the other
         # waits on the unique key and then finds the row.
         DocumentCounter.objects.bulk_create(
             [DocumentCounter(issuer=issuer, year=year)], ignore_conflicts=True
         )
-        counters.update(last=F("last") + 1)
-    return counters.values_list("last", flat=True).get()
+        serial = _raised(issuer.pk, year)
+    return serial
+
+
+def _raised(issuer_id: int, year: int) -> int | None:
+    """The counter raised by one and read in one statement (UPDATE … RETURNING, which both
+    PostgreSQL and SQLite ≥ 3.35 have and the ORM's update() does not give); None when the
+    series has no row yet."""
+    table, last, issuer, year_ = (
+        connection.ops.quote_name(name)
+        for name in (DocumentCounter._meta.db_table, "last", "issuer_id", "year")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last} = {last} + 1 "  # noqa: S608 (names quoted, values bound)
+            f"WHERE {issuer} = %s AND {year_} = %s RETURNING {last}",
+            [issuer_id, year],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
