@@ -103,15 +103,34 @@ class StudentQuerySet(models.QuerySet):
     def on_roll(self):
         """Without the students recorded as transferred away from their school (a departure
         settled 转出): the roll, the rules and the register no longer count them there. One
-        whose departure is still open stays: nobody knows yet where they went."""
-        from .imports import RosterDeparture, Settlement  # imports.py builds on this module
+        whose departure is still open stays: nobody knows yet where they went. One who came
+        back (a later roll of that school lists them again, `departures.settle_returns`) is on
+        it again: only a transfer that nothing settled after it takes a child off."""
+        return self.exclude(models.Exists(_transfers_standing()))
 
-        gone = RosterDeparture.objects.filter(
-            student=models.OuterRef("pk"),
-            school=models.OuterRef("school"),
-            settlement=Settlement.TRANSFERRED,
-        )
-        return self.exclude(models.Exists(gone))
+    def transferred_away(self):
+        """The students `on_roll` leaves out."""
+        return self.filter(models.Exists(_transfers_standing()))
+
+
+def _transfers_standing():
+    """The departures settled 转出 from the student's present school with no departure of theirs
+    there settled later (a return, or another settlement): a subquery on the student."""
+    from .imports import RosterDeparture, Settlement  # imports.py builds on this module
+
+    later = RosterDeparture.objects.filter(
+        student=models.OuterRef("student"),
+        school=models.OuterRef("school"),
+        settled_at__isnull=False,
+    ).filter(
+        models.Q(settled_at__gt=models.OuterRef("settled_at"))
+        | models.Q(settled_at=models.OuterRef("settled_at"), pk__gt=models.OuterRef("pk"))
+    )
+    return RosterDeparture.objects.filter(
+        student=models.OuterRef("pk"),
+        school=models.OuterRef("school"),
+        settlement=Settlement.TRANSFERRED,
+    ).exclude(models.Exists(later))
 
 
 class Student(models.Model):

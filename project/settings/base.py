@@ -312,8 +312,9 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("notifications.context_proc
 
 # The API (workflows/api): the pages' session for their own scripts, tokens for systems; every
 # answer through the same services, reach and refusals as the pages.
-# Bad API tokens from one address: after this many within the window (seconds), the address
-# waits out the window before any token it sends is looked up again.
+# Bad API tokens from one address (an IPv6 /64): after this many within the window (seconds),
+# the address waits out the window before any token it sends is looked up again, except the
+# keys that worked from it in the last day (its other systems behind the same router).
 API_BAD_TOKEN_LIMIT = env.int("API_BAD_TOKEN_LIMIT", default=20)
 API_BAD_TOKEN_WINDOW = env.int("API_BAD_TOKEN_WINDOW", default=600)
 REST_FRAMEWORK = {

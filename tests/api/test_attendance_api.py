@@ -7,7 +7,8 @@ import datetime
 import pytest
 
 from cases import clock
-from cases.models import Absence, Proposal, Role, Term, TokenScope
+from cases.models import Absence, Proposal, Role, RollCall, Term, TokenScope
+from workflows.attendance import overview
 
 from .. import factories
 
@@ -119,4 +120,53 @@ def test_the_body_is_checked_before_anything_is_read(world, term, api_as):
     )
     too_many = [{"student_no": "1", "date": "2025-09-29", "status": "旷课"}] * 2001
     assert api.post(URL, {"rows": too_many}).status_code == 422
+    assert not Absence.objects.exists()
+
+
+# From the review -------------------------------------------------------------------------------
+
+
+def test_a_day_everyone_was_present_counts_as_the_class_reporting(world, term, api_as):
+    """A system sends the whole class; when nobody was away there is no absence to record, but
+    the class has reported: its teacher is not reminded, the overview counts the day."""
+    pupil, other = world.student(), world.student()
+    rows = [row(pupil, "2025-10-10", "出勤"), row(other, "2025-10-10", "到校")]
+
+    answer = api_as(Role.SCHOOL_OFFICER).post(URL, {"rows": rows})
+
+    assert answer.json() == {"rows": 2, "new": 0, "changed": 0, "unchanged": 2}
+    reported = RollCall.objects.get(klass=world.klass, date=D(2025, 10, 10))
+    assert (reported.absent, reported.taken_by) == (0, world[Role.SCHOOL_OFFICER])
+    assert not Absence.objects.exists()
+    assert overview.unreported_classes([world.school], D(2025, 10, 10)) == []
+
+
+def test_a_day_sent_again_keeps_its_note_and_takes_who_was_contacted(world, term, api_as):
+    pupil = world.student()
+    api = api_as(Role.SCHOOL_OFFICER)
+    api.post(URL, {"rows": [row(pupil, "2025-10-09", "旷课", "电话未接")]})
+
+    again = api.post(URL, {"rows": [row(pupil, "2025-10-09", "旷课")]})  # no note this time
+    assert again.json()["unchanged"] == 1
+    absence = Absence.objects.get()
+    assert (absence.note, absence.history.count()) == ("电话未接", 1)
+
+    contacted = api.post(URL, {"rows": [{**row(pupil, "2025-10-09", "旷课"), "contacted": "父亲"}]})
+    assert contacted.json() == {"rows": 1, "new": 0, "changed": 1, "unchanged": 0}
+    absence.refresh_from_db()
+    assert (absence.contacted, absence.note, absence.history.count()) == ("父亲", "电话未接", 2)
+
+
+def test_a_body_larger_than_the_server_takes_is_refused_in_json(world, term, api_as, settings):
+    """2,000 rows with long notes pass the body's own limits but not the server's body size:
+    the answer says so in JSON (413), as the schema describes, not as a page."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 20_000
+    pupil = world.student()
+    rows = [row(pupil, "2025-10-09", "旷课", "电话未接通，已发短信" * 20)] * 100
+
+    answer = api_as(Role.SCHOOL_OFFICER).post(URL, {"rows": rows})
+
+    assert answer.status_code == 413
+    assert answer["Content-Type"] == "application/json"
+    assert "过大" in answer.json()["detail"] or "too large" in answer.json()["detail"]
     assert not Absence.objects.exists()

@@ -1,6 +1,8 @@
 """Refusals as the API answers them: a step's typed `CaseError` by its outcome (403, 404, 409,
-422) and a form's errors (422), each with the message the pages show, in Chinese by default."""
+422) and a form's errors (422), each with the message the pages show, in Chinese by default; a
+body larger than the server takes (413), in JSON like the rest."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -9,6 +11,7 @@ from rest_framework.views import exception_handler
 from ..errors import CaseError
 
 INVALID_INPUT = _("The input was refused: see the errors of each field.")
+BODY_TOO_LARGE = _("The body is too large for the server: send the rows in smaller batches.")
 
 
 class FormRefused(exceptions.APIException):
@@ -24,6 +27,8 @@ class FormRefused(exceptions.APIException):
 
 
 def answer(error, context):
+    if isinstance(error, RequestDataTooBig):  # else Django's HTML page for a bad request
+        return Response({"detail": str(BODY_TOO_LARGE)}, status=413)
     if isinstance(error, CaseError):
         return Response({"detail": str(error)}, status=int(error.outcome))
     if isinstance(error, FormRefused):

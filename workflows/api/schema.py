@@ -7,6 +7,7 @@ ERRORS = {
     "403": "The caller's roles may not do this (or the token only reads)",
     "404": "No such case, or not in the caller's reach",
     "409": "The case changed since the caller read it, or the step is not possible now",
+    "413": "The body is larger than the server takes (DATA_UPLOAD_MAX_MEMORY_SIZE)",
     "422": "The input breaks a rule of the step; `errors` says which field",
     "428": "The case's version is missing from the If-Match header",
     "429": "Too many requests for this token: wait a minute",

@@ -161,7 +161,7 @@ def _plan(checked, places) -> None:
     }
     gone = set(
         Student.objects.filter(pk__in=[s.pk for s in students.values()])
-        .exclude(pk__in=Student.objects.on_roll().values("pk"))
+        .transferred_away()
         .values_list("pk", flat=True)
     )
     lines = []
@@ -187,7 +187,11 @@ def _plan(checked, places) -> None:
             checked.refuse(line, "date", NOT_SCHOOL_DAY)
             continue
         kept.append(line)
-        checked.plans[line.row] = (_plan_of(line, recorded.get((line.student.pk, line.date))), None)
+        absence = recorded.get((line.student.pk, line.date))
+        if absence is not None:  # an empty cell keeps what the day already says
+            line.note = line.note or absence.note
+            line.contacted = line.contacted or absence.contacted
+        checked.plans[line.row] = (_plan_of(line, absence), None)
     checked.entries = kept
     checked.refusals.sort(key=lambda refusal: refusal.row)
 
@@ -204,11 +208,16 @@ def _calendars(lines) -> dict:
 def _plan_of(line: Line, absence) -> str:
     if absence is None:
         return "unchanged" if line.kind == AbsenceKind.PRESENT else "new"
-    same = (absence.kind, absence.part_of_day) == (line.kind, line.part_of_day)
-    return "unchanged" if same and absence.note == (line.note or absence.note) else "changed"
+    before = (absence.kind, absence.part_of_day, absence.note, absence.contacted)
+    after = (line.kind, line.part_of_day, line.note, line.contacted)
+    return "unchanged" if before == after else "changed"
 
 
 def write(checked, *, by, roster_import, on_row, source=AttendanceSource.UPLOAD) -> None:
+    """Every clean row goes to the roll's service, the unchanged ones too: it writes only what
+    differs (under the classes' lock, so a row another request recorded meanwhile is not written
+    twice), and each class and day the rows cover counts as reported, a day everyone was
+    present included."""
     rows = [
         roll.Row(
             student=line.student,
@@ -221,7 +230,6 @@ def write(checked, *, by, roster_import, on_row, source=AttendanceSource.UPLOAD)
             ),
         )
         for line in checked.entries
-        if checked.plans[line.row][0] != "unchanged"
     ]
     roll.absences_record(rows, by=by, source=source)
     on_row(len(checked.entries))

@@ -8,7 +8,7 @@ import datetime
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from simple_history.utils import bulk_create_with_history
 
 from cases import clock
@@ -17,7 +17,6 @@ from cases.models import (
     CountSource,
     Enrolment,
     RosterDeparture,
-    Settlement,
     Stage,
     Student,
     Unit,
@@ -31,10 +30,9 @@ def on_roll(schools):
     """The students of `schools` on the roll now. A departure or a case at another school (the
     child moved on from there) does not take them off this one's; nor does a closure only
     requested, or one followed by a later case (a child back after 休学)."""
+    # gone unsettled from the last roll; a transfer not followed by a return is on_roll's
     departed = RosterDeparture.objects.filter(
-        Q(settled_at__isnull=True) | Q(settlement=Settlement.TRANSFERRED),
-        student=OuterRef("pk"),
-        school=OuterRef("school"),
+        settled_at__isnull=True, student=OuterRef("pk"), school=OuterRef("school")
     )
     latest = {}
     cases = Case.objects.filter(school__in=schools).order_by("student_id", "opened_at", "id")
@@ -47,7 +45,7 @@ def on_roll(schools):
         for student_id, (here, stage, reason) in latest.items()
         if here and stage == Stage.CLOSED and reason in counts.CLOSED_AS
     ]
-    students = Student.objects.filter(school__in=schools).exclude(Exists(departed))
+    students = Student.objects.filter(school__in=schools).on_roll().exclude(Exists(departed))
     return students.exclude(pk__in=left)
 
 

@@ -1,12 +1,14 @@
 """Settling the students a new roll no longer lists: a transfer names the receiving school; a
-case opened for the student, or the student back on a later roll, settles it by itself."""
+case opened for the student, or the student back on a later roll, settles it by itself. A child
+who transferred away and is later on that school's roll again is recorded as back, so that the
+transfer no longer takes them off it."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock
-from cases.models import Proposal, ProposalStatus, RosterDeparture, Settlement
+from cases.models import Proposal, ProposalStatus, RosterDeparture, Settlement, Student
 from cases.validators import refuse_numbers_in_text
 
 RECEIVING_SCHOOL_NEEDED = _("Name the school the student moved to.")
@@ -21,12 +23,39 @@ def settle_open(students, *, by, settlement: str) -> int:
     )
 
 
+def settle_returns(students, *, schools, by, found_by) -> int:
+    """Of `students` (ids: the ones a new roll of `schools` lists), those who had transferred
+    away from the school they are at now: each gets a departure settled 回到名册 (back on the
+    roll) from `found_by`, so the roll, the rules and the register count them again. The
+    transfer stays as it was: the figures count it as it happened."""
+    listed = set(students)
+    back = [
+        RosterDeparture(
+            student_id=student_id,
+            school_id=school_id,
+            found_by=found_by,
+            settlement=Settlement.BACK_ON_ROLL,
+            settled_by=by,
+            settled_at=clock.now(),
+        )
+        for student_id, school_id in Student.objects.filter(school_id__in=schools)
+        .transferred_away()
+        .values_list("pk", "school_id")
+        if student_id in listed
+    ]
+    RosterDeparture.objects.bulk_create(back)
+    return len(back)
+
+
 @transaction.atomic
 def settle_transfer(departure: RosterDeparture, *, by, receiving_school: str) -> None:
     receiving_school = receiving_school.strip()
     if not receiving_school:
         raise ValidationError(RECEIVING_SCHOOL_NEEDED)
     refuse_numbers_in_text(receiving_school)
+    # The student locked as the attendance rules lock them: a roll taken meanwhile proposes
+    # nothing for the child until this is committed, and then finds them gone.
+    Student.objects.select_for_update(of=("self",)).filter(pk=departure.student_id).first()
     settled = RosterDeparture.objects.filter(pk=departure.pk, settled_at__isnull=True).update(
         settlement=Settlement.TRANSFERRED,
         receiving_school=receiving_school[:100],

@@ -12,7 +12,6 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases import clock, crypto
@@ -169,11 +168,11 @@ def _plan(checked: Checked, places: Places) -> None:
     checked.leaving = list(
         Student.objects.filter(school_id__in=schools)
         .exclude(student_no_digest__in=list(on_roll))
-        # Already listed, already recorded as moved away, or already a case: nothing new.
+        # Already listed, recorded as moved away (and not back since), or already a case:
+        # nothing new. A child who came back and is gone again is listed again.
+        .on_roll()
         .exclude(
-            pk__in=RosterDeparture.objects.filter(
-                Q(settled_at__isnull=True) | Q(settlement=Settlement.TRANSFERRED)
-            ).values("student_id")
+            pk__in=RosterDeparture.objects.filter(settled_at__isnull=True).values("student_id")
         )
         .exclude(cases__stage__in=OPEN_STAGES)
         .distinct()
@@ -395,6 +394,8 @@ def _write_roll(checked: Checked, *, by, roster_import: RosterImport, on_row) ->
         on_row(done + written)
     back = [student.pk for _kind, student in checked.plans.values() if student is not None]
     departures.settle_open(back, by=by, settlement=Settlement.BACK_ON_ROLL)
+    schools = {entry.school.pk for entry in checked.entries}
+    departures.settle_returns(back, schools=schools, by=by, found_by=roster_import)
     RosterDeparture.objects.bulk_create(
         RosterDeparture(student=student, school_id=student.school_id, found_by=roster_import)
         for student in checked.leaving
