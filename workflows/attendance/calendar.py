@@ -13,19 +13,54 @@ class SchoolCalendar:
     """The school days of one school between two dates, read once (a few queries)."""
 
     def __init__(self, school: Unit, start: datetime.date, end: datetime.date) -> None:
-        self.school = school
-        self.start, self.end = start, end
-        self.county = school.ancestor(UnitKind.COUNTY)
-        self.terms = list(
-            Term.objects.filter(county=self.county, starts_on__lte=end, ends_on__gte=start)
-        )
-        self.any_terms = bool(self.terms) or Term.objects.filter(county=self.county).exists()
-        self.days_off = set(
+        county = school.ancestor(UnitKind.COUNTY)
+        terms = list(Term.objects.filter(county=county))
+        days_off = set(
             SchoolDayOff.objects.filter(school=school, date__range=(start, end)).values_list(
                 "date", flat=True
             )
         )
-        self._working = workdays.judge_between(start, end, self.county)
+        self._fill(school, start, end, county, terms, days_off)
+
+    @classmethod
+    def for_schools(cls, schools, start: datetime.date, end: datetime.date) -> dict:
+        """{school id: its calendar} for many schools over the same dates, in three queries
+        whatever their number (a bulk batch names a county's schools): their counties, the
+        counties' terms and the schools' days off."""
+        schools = {school.pk: school for school in schools}
+        # a county is the root of the units' tree: the first code of a school's path
+        counties = {
+            county.path: county
+            for county in Unit.objects.filter(
+                kind=UnitKind.COUNTY,
+                path__in={f"{school.path.split('/')[0]}/" for school in schools.values()},
+            )
+        }
+        terms: dict[int, list] = {county.pk: [] for county in counties.values()}
+        for term in Term.objects.filter(county__in=list(counties.values())):
+            terms[term.county_id].append(term)
+        days_off: dict[int, set] = {pk: set() for pk in schools}
+        for school_id, day in SchoolDayOff.objects.filter(
+            school_id__in=list(schools), date__range=(start, end)
+        ).values_list("school_id", "date"):
+            days_off[school_id].add(day)
+        calendars = {}
+        for pk, school in schools.items():
+            county = counties[f"{school.path.split('/')[0]}/"]
+            calendar = cls.__new__(cls)
+            calendar._fill(school, start, end, county, terms[county.pk], days_off[pk])
+            calendars[pk] = calendar
+        return calendars
+
+    def _fill(self, school, start, end, county, terms: list, days_off: set) -> None:
+        """`terms`: all the county's terms."""
+        self.school = school
+        self.start, self.end = start, end
+        self.county = county
+        self.terms = [term for term in terms if term.starts_on <= end and term.ends_on >= start]
+        self.any_terms = bool(terms)
+        self.days_off = days_off
+        self._working = workdays.judge_between(start, end, county)
 
     def in_term(self, day: datetime.date) -> Term | None:
         return next((t for t in self.terms if t.starts_on <= day <= t.ends_on), None)

@@ -8,6 +8,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_update_with_history
 
 from cases import clock
 from cases.access import grants_of
@@ -23,10 +24,12 @@ from cases.models import (
 
 from ..roster import copying
 from . import rules
+from .any_of import AnyOf
 from .calendar import SchoolCalendar, last_school_days
 
 CORRECTION_SCHOOL_DAYS = 5  # how far back a roll may be taken or corrected
 CORRECTION_CALENDAR_DAYS = 10  # and never from before a holiday longer than that
+EDITS_A_STATEMENT = 500  # changed absences a bulk UPDATE sets (its CASE grows with them)
 NOT_A_SCHOOL_DAY = _("%(date)s is not a school day of this school: no roll is taken.")
 IN_THE_FUTURE = _("A roll cannot be taken for a day still to come.")
 TOO_OLD = _(
@@ -112,7 +115,9 @@ def roll_take(
     roll = RollCall.objects.filter(klass=klass, date=date).first()
     if version is not None and version != version_of(roll):
         raise ValidationError(ROLL_CHANGED)
-    changed = _write(students.values(), date, marks, by=by, source=AttendanceSource.ROLL)
+    # everyone the marks leave out is present (None: their note, if any, is kept)
+    wanted = {(pk, date): marks.get(pk) for pk in students}
+    changed = _write(wanted, students, by=by, source=AttendanceSource.ROLL)
     roll = roll or RollCall(klass=klass, date=date)
     absent = sum(1 for mark in marks.values() if mark.kind != AbsenceKind.PRESENT)
     roll.taken_by, roll.taken_at, roll.absent = by, clock.now(), absent
@@ -122,40 +127,55 @@ def roll_take(
     return roll
 
 
-def _write(students, date, marks: dict[int, Mark], *, by, source: str) -> list[Student]:
-    """Upsert the day's absences of `students`; the students whose day changed. Changed rows
-    are saved one by one, new ones together (by COPY on PostgreSQL), each with its history."""
-    existing = {a.student_id: a for a in Absence.objects.filter(student__in=students, date=date)}
-    now, changed, fresh = clock.now(), [], []
-    for student in students:
-        mark = marks.get(student.pk)
-        absence = existing.get(student.pk)
+FIELDS = ("kind", "part_of_day", "contacted", "note")  # what a mark says of a day
+
+
+def _write(wanted: dict, students: dict, *, by, source: str) -> list[Student]:
+    """Upsert absences; the students whose days changed. `wanted`: (student id, date) -> the
+    day's Mark, or None for a student the roll leaves unmarked (present; a note is kept).
+    What is recorded is read in one query as plain rows (no model object for a day that does
+    not change); new rows go together with their history rows (by COPY on PostgreSQL), changed
+    ones in one bulk update with a history row each."""
+    recorded = {
+        (student_id, day): (pk, before)
+        for pk, student_id, day, *before in Absence.objects.filter(
+            AnyOf("student_id", {pk for pk, _day in wanted}),
+            AnyOf("date", {day for _pk, day in wanted}),
+        )
+        .order_by()
+        .values_list("pk", "student_id", "date", *FIELDS)
+    }
+    now, changed, fresh, edits = clock.now(), {}, [], []
+    for (student_id, day), mark in wanted.items():
+        pk, before = recorded.get((student_id, day), (None, None))
         if mark is None:
-            if absence is None or absence.kind == AbsenceKind.PRESENT:
+            if before is None or before[0] == AbsenceKind.PRESENT:
                 continue
-            mark = Mark(kind=AbsenceKind.PRESENT, note=absence.note)
-        values = {
-            "kind": mark.kind,
-            "part_of_day": mark.part_of_day,
-            "contacted": mark.contacted[:100],
-            "note": mark.note[:200],
-        }
-        if absence is not None and all(getattr(absence, k) == v for k, v in values.items()):
-            continue
-        if absence is None:
-            if mark.kind == AbsenceKind.PRESENT:
-                continue  # present, and never marked otherwise: nothing to record
-            absence = Absence(student=student, date=date)
-            fresh.append(absence)
-        for field, value in values.items():
-            setattr(absence, field, value)
-        absence.source, absence.recorded_by, absence.recorded_at = source, by, now
-        if absence.pk:
-            absence._history_user = by
-            absence.save()
-        changed.append(student)
-    copying.create_with_history(fresh, Absence, by=by, reason=None)
-    return changed
+            values = [AbsenceKind.PRESENT.value, False, "", before[3]]
+        else:
+            values = [str(mark.kind), mark.part_of_day, mark.contacted[:100], mark.note[:200]]
+        if values == before:
+            continue  # the database says this already: idempotent
+        if before is None and values[0] == AbsenceKind.PRESENT:
+            continue  # present, and never marked otherwise: nothing to record
+        row = dict(zip(FIELDS, values, strict=True), student_id=student_id, date=day)
+        row.update(source=source, recorded_by_id=by.pk, recorded_at=now)
+        if pk is None:
+            fresh.append(row)
+        else:
+            edits.append(Absence(pk=pk, **row))
+        changed[student_id] = students[student_id]
+    copying.create_rows_with_history(Absence, fresh, by=by, reason=None)
+    if edits:
+        bulk_update_with_history(
+            edits,
+            Absence,
+            [*FIELDS, "source", "recorded_by", "recorded_at"],
+            batch_size=EDITS_A_STATEMENT,
+            default_user=by,
+            default_date=now,
+        )
+    return list(changed.values())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,22 +193,19 @@ def absences_record(rows: list[Row], *, by, source: str, today=None) -> list[Stu
     nothing; a later row about the same student and day wins. Each class and day the rows
     cover counts as reported (an electronic system sends the whole class). The rules then look
     at every student whose days changed. Refused whole (ValidationError, PermissionDenied) if
-    any row is not the user's to write, is still to come or is not a school day."""
+    any row is not the user's to write, is still to come or is not a school day. The number of
+    statements does not grow with the rows (a bulk batch is thousands of them), but for one
+    more update for each EDITS_A_STATEMENT changed days."""
     today = today or clock.today()
     _check_rows(rows, by=by, today=today)
-    by_day: dict[datetime.date, dict[int, Mark]] = {}
-    students: dict[datetime.date, list[Student]] = {}
-    for row in rows:
-        by_day.setdefault(row.date, {})[row.student.pk] = row.mark
-        students.setdefault(row.date, []).append(row.student)
-    changed: dict[int, Student] = {}
-    for date, marks in by_day.items():
-        # A bulk row says each student's whole day: present rows are marks too.
-        for student in _write(students[date], date, marks, by=by, source=source):
-            changed[student.pk] = student
-    _covered(rows, by=by)
-    rules.review(list(changed.values()), today=today)
-    return list(changed.values())
+    latest = {(row.student.pk, row.date): row for row in rows}  # a later row wins
+    # A bulk row says each student's whole day: present rows are marks too.
+    wanted = {key: row.mark for key, row in latest.items()}
+    students = {row.student.pk: row.student for row in latest.values()}
+    changed = _write(wanted, students, by=by, source=source)
+    _covered(latest.values(), by=by)
+    rules.review(changed, today=today)
+    return changed
 
 
 def _checked_text(mark: Mark) -> None:
@@ -203,49 +220,58 @@ def _checked_text(mark: Mark) -> None:
 
 
 def _check_rows(rows: list[Row], *, by, today: datetime.date) -> None:
-    classes = {}
-    spans: dict[int, list] = {}
+    """Each row's free text (each distinct text once), date, class and school day, in the rows'
+    order: the first row found wrong refuses them all."""
+    classes, schools, texts = {}, {}, set()
     for row in rows:
-        _checked_text(row.mark)
+        text = (row.mark.contacted, row.mark.note)
+        if text not in texts:
+            _checked_text(row.mark)
+            texts.add(text)
         if row.date > today:
             raise ValidationError(IN_THE_FUTURE)
-        classes[row.student.klass_id] = row.student.klass
-        spans.setdefault(row.student.school_id, []).append((row.date, row.student.school))
+        student = row.student
+        if student.klass_id not in classes:
+            classes[student.klass_id] = student.klass
+            schools[student.school_id] = student.school
     if any(not may_record_for(by, klass) for klass in classes.values()):
         raise PermissionDenied(NOT_YOURS)
     # The classes locked, in one order: a roll taken on the page meanwhile waits for this.
-    list(Unit.objects.select_for_update().filter(pk__in=list(classes)).order_by("pk"))
-    for dates in spans.values():
-        school = dates[0][1]
-        days = [day for day, _school in dates]
-        calendar = SchoolCalendar(school, min(days), max(days))
-        for day in days:
-            if not calendar.is_school_day(day):
-                raise ValidationError(NOT_A_SCHOOL_DAY, params={"date": f"{day:%Y-%m-%d}"})
-
-
-def _covered(rows: list[Row], *, by) -> None:
-    """A roll call for each class and day the rows cover that has none yet."""
-    pairs = {(row.student.klass_id, row.date) for row in rows}
-    taken = set(
-        RollCall.objects.filter(
-            klass_id__in={klass for klass, _day in pairs}, date__in={day for _k, day in pairs}
-        ).values_list("klass_id", "date")
+    list(
+        Unit.objects.select_for_update()
+        .filter(AnyOf("pk", classes))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
+    if not rows:
+        return
+    days = {row.date for row in rows}
+    calendars = SchoolCalendar.for_schools(schools.values(), min(days), max(days))
+    school_days = {pk: {d for d in days if c.is_school_day(d)} for pk, c in calendars.items()}
+    for row in rows:
+        if row.date not in school_days[row.student.school_id]:
+            raise ValidationError(NOT_A_SCHOOL_DAY, params={"date": f"{row.date:%Y-%m-%d}"})
+
+
+def _covered(rows, *, by) -> None:
+    """A roll call for each class and day the rows cover that has none yet, with the count of
+    absent students its rows give."""
     absent: dict[tuple, int] = {}
     for row in rows:
-        if row.mark.kind != AbsenceKind.PRESENT:
-            key = (row.student.klass_id, row.date)
-            absent[key] = absent.get(key, 0) + 1
-    now = clock.now()
-    rolls = [
-        RollCall(
-            klass_id=klass_id,
-            date=day,
-            taken_by=by,
-            taken_at=now,
-            absent=absent.get((klass_id, day), 0),
+        key = (row.student.klass_id, row.date)
+        absent[key] = absent.get(key, 0) + (row.mark.kind != AbsenceKind.PRESENT)
+    taken = set(
+        RollCall.objects.filter(
+            AnyOf("klass_id", {klass for klass, _day in absent}),
+            AnyOf("date", {day for _klass, day in absent}),
         )
-        for klass_id, day in sorted(pairs - taken)
+        .order_by()
+        .values_list("klass_id", "date")
+    )
+    now = clock.now()
+    new = [
+        {"klass_id": klass_id, "date": day, "taken_by_id": by.pk, "taken_at": now, "absent": count}
+        for (klass_id, day), count in sorted(absent.items())
+        if (klass_id, day) not in taken
     ]
-    copying.create_with_history(rolls, RollCall, by=by, reason=None)
+    copying.create_rows_with_history(RollCall, new, by=by, reason=None)

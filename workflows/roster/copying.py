@@ -1,6 +1,7 @@
 """New rows and their history rows by PostgreSQL's COPY: ids drawn from the table's sequence
-first, each value prepared once (encrypted, digested) for the row and its history row. The same
-rows `bulk_create_with_history` writes, at a fraction of the cost; other databases use it."""
+first, each value prepared once (encrypted, digested); the history rows are then made from the
+copied rows by the database. The same rows `bulk_create_with_history` writes, at a fraction of
+the cost; other databases use it."""
 
 from django.db import connection
 from simple_history.utils import bulk_create_with_history
@@ -16,17 +17,58 @@ def create_with_history(objs: list, model, *, by, reason: str | None) -> list:
     if connection.vendor != "postgresql" or not objs:
         return bulk_create_with_history(objs, model, default_user=by, default_change_reason=reason)
     meta = model._meta
+    for obj, pk in zip(objs, _new_ids(meta, len(objs)), strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+    rows = [{field.column: _prepared(field, obj) for field in meta.concrete_fields} for obj in objs]
+    _copy_with_history(model, rows, by=by, reason=reason)
+    return objs
+
+
+def create_rows_with_history(model, rows: list[dict], *, by, reason: str | None) -> None:
+    """New rows given as {attname: value}, with a history row each naming `by` and `reason`,
+    without a model object per row on PostgreSQL (bulk attendance writes thousands). The values
+    must be what the database stores as they are (ints, text, dates, times: no encrypted or
+    digested field); every row names the same fields, and one left out takes its default.
+    Other databases build the objects for `bulk_create_with_history`."""
+    if not rows:
+        return
+    meta = model._meta
+    if connection.vendor != "postgresql":
+        objs = [model(**row) for row in rows]
+        bulk_create_with_history(objs, model, default_user=by, default_change_reason=reason)
+        return
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    given = [field for field in fields if field.attname in rows[0]]
+    defaults = {f.column: f.get_default() for f in fields if f.attname not in rows[0]}
+    columns = [
+        {
+            meta.pk.column: pk,
+            **{field.column: row[field.attname] for field in given},
+            **defaults,
+        }
+        for row, pk in zip(rows, _new_ids(meta, len(rows)), strict=True)
+    ]
+    _copy_with_history(model, columns, by=by, reason=reason)
+
+
+def _new_ids(meta, count: int) -> list[int]:
+    """`count` ids drawn from the table's sequence, so that the history rows can name them."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objs)],
+            # the sequence looked up once (a subquery), not for every id: ten times faster
+            "SELECT nextval((SELECT pg_get_serial_sequence(%s, %s))::regclass)"
+            " FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
         )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-            obj._state.adding = False
-    fields = meta.concrete_fields
-    rows = [{field.column: _prepared(field, obj) for field in fields} for obj in objs]
-    _copy(meta.db_table, [field.column for field in fields], (list(row.values()) for row in rows))
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _copy_with_history(model, rows: list[dict], *, by, reason: str | None) -> None:
+    """COPY `rows` ({column: value}, ids included), then a history row for each, made by the
+    database from the rows just copied (the same stored values, not sent a second time)."""
+    meta = model._meta
+    _copy(meta.db_table, list(rows[0]), (list(row.values()) for row in rows))
     history = model.history.model._meta
     extra = {
         "history_date": clock.now(),
@@ -34,17 +76,20 @@ def create_with_history(objs: list, model, *, by, reason: str | None) -> list:
         "history_type": ADDED,
         "history_user_id": by.pk if by is not None else None,
     }
-    columns = [
-        field.column
-        for field in history.concrete_fields
-        if field.column in rows[0] or field.column in extra
-    ]
-    _copy(
-        history.db_table,
-        columns,
-        ([row[c] if c in row else extra[c] for c in columns] for row in rows),
-    )
-    return objs
+    copied = [field.column for field in history.concrete_fields if field.column in rows[0]]
+    stamped = [field for field in history.concrete_fields if field.column in extra]
+    quote = connection.ops.quote_name
+    target = ", ".join(map(quote, [*copied, *(field.column for field in stamped)]))
+    target = f"{quote(history.db_table)} ({target})"
+    # typed, so that the values mean the same with server-side parameters
+    casts = [f"CAST(%s AS {field.cast_db_type(connection)})" for field in stamped]
+    chosen = ", ".join([*map(quote, copied), *casts])
+    source, key = quote(meta.db_table), quote(meta.pk.column)
+    # S608: only the models' own table and column names, quoted, go into the text
+    sql = f"INSERT INTO {target} SELECT {chosen} FROM {source} WHERE {key} = ANY(%s::bigint[])"  # noqa: S608
+    ids = "{" + ",".join(str(row[meta.pk.column]) for row in rows) + "}"  # an array's text
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*(extra[field.column] for field in stamped), ids])
 
 
 def _prepared(field, obj):
