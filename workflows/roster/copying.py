@@ -17,11 +17,13 @@ def create_with_history(objs: list, model, *, by, reason: str | None) -> list:
     if connection.vendor != "postgresql" or not objs:
         return bulk_create_with_history(objs, model, default_user=by, default_change_reason=reason)
     meta = model._meta
-    for obj, pk in zip(objs, _new_ids(meta, len(objs)), strict=True):
+    ids = _new_ids(meta, len(objs))
+    for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
-    rows = [{field.column: _prepared(field, obj) for field in meta.concrete_fields} for obj in objs]
-    _copy_with_history(model, rows, by=by, reason=reason)
+    fields = meta.concrete_fields
+    rows = [[_prepared(field, obj) for field in fields] for obj in objs]
+    _copy_with_history(model, [field.column for field in fields], rows, ids, by=by, reason=reason)
     return objs
 
 
@@ -39,17 +41,20 @@ def create_rows_with_history(model, rows: list[dict], *, by, reason: str | None)
         bulk_create_with_history(objs, model, default_user=by, default_change_reason=reason)
         return
     fields = [field for field in meta.concrete_fields if not field.primary_key]
-    given = [field for field in fields if field.attname in rows[0]]
-    defaults = {f.column: f.get_default() for f in fields if f.attname not in rows[0]}
+    given = [field.attname for field in fields if field.attname in rows[0]]
+    left = [field for field in fields if field.attname not in rows[0]]
+    defaults = [field.get_default() for field in left]
     columns = [
-        {
-            meta.pk.column: pk,
-            **{field.column: row[field.attname] for field in given},
-            **defaults,
-        }
-        for row, pk in zip(rows, _new_ids(meta, len(rows)), strict=True)
+        meta.pk.column,
+        *(meta.get_field(a).column for a in given),
+        *(f.column for f in left),
     ]
-    _copy_with_history(model, columns, by=by, reason=reason)
+    ids = _new_ids(meta, len(rows))
+    values = [
+        [pk, *(row[attname] for attname in given), *defaults]
+        for row, pk in zip(rows, ids, strict=True)
+    ]
+    _copy_with_history(model, columns, values, ids, by=by, reason=reason)
 
 
 def _new_ids(meta, count: int) -> list[int]:
@@ -64,11 +69,12 @@ def _new_ids(meta, count: int) -> list[int]:
         return [pk for (pk,) in cursor.fetchall()]
 
 
-def _copy_with_history(model, rows: list[dict], *, by, reason: str | None) -> None:
-    """COPY `rows` ({column: value}, ids included), then a history row for each, made by the
-    database from the rows just copied (the same stored values, not sent a second time)."""
+def _copy_with_history(model, columns: list[str], rows: list, ids: list[int], *, by, reason):
+    """COPY `rows` (values in the order of `columns`, `ids` their ids), then a history row for
+    each, made by the database from the rows just copied (the same stored values, not sent a
+    second time)."""
     meta = model._meta
-    _copy(meta.db_table, list(rows[0]), (list(row.values()) for row in rows))
+    _copy(meta.db_table, columns, rows)
     history = model.history.model._meta
     extra = {
         "history_date": clock.now(),
@@ -76,7 +82,7 @@ def _copy_with_history(model, rows: list[dict], *, by, reason: str | None) -> No
         "history_type": ADDED,
         "history_user_id": by.pk if by is not None else None,
     }
-    copied = [field.column for field in history.concrete_fields if field.column in rows[0]]
+    copied = [field.column for field in history.concrete_fields if field.column in columns]
     stamped = [field for field in history.concrete_fields if field.column in extra]
     quote = connection.ops.quote_name
     target = ", ".join(map(quote, [*copied, *(field.column for field in stamped)]))
@@ -87,9 +93,9 @@ def _copy_with_history(model, rows: list[dict], *, by, reason: str | None) -> No
     source, key = quote(meta.db_table), quote(meta.pk.column)
     # S608: only the models' own table and column names, quoted, go into the text
     sql = f"INSERT INTO {target} SELECT {chosen} FROM {source} WHERE {key} = ANY(%s::bigint[])"  # noqa: S608
-    ids = "{" + ",".join(str(row[meta.pk.column]) for row in rows) + "}"  # an array's text
+    array = "{" + ",".join(map(str, ids)) + "}"  # the array's text: one value, not thousands
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*(extra[field.column] for field in stamped), ids])
+        cursor.execute(sql, [*(extra[field.column] for field in stamped), array])
 
 
 def _prepared(field, obj):
