@@ -185,3 +185,24 @@ def test_any_of_reads_by_ids_and_dates_and_nothing_when_empty(world, term):
     )
     assert found.count() == len(list(found))  # compiled twice, the same answer
     assert not Absence.objects.filter(AnyOf("student_id", [])).exists()
+
+
+def test_a_rolls_statements_do_not_grow_with_the_class(world, term, elsewhere):
+    teacher = world[Role.HOMEROOM_TEACHER]
+    few = [world.student() for _ in range(2)]
+    others = [factories.StudentFactory(klass=elsewhere.klass) for _ in range(8)]
+    teacher_there = elsewhere[Role.HOMEROOM_TEACHER]
+
+    def take(klass, by, pupils, day):
+        marks = {pupil.pk: roll.Mark(kind=AbsenceKind.SICK) for pupil in pupils}
+        return lambda: roll.roll_take(klass=klass, date=day, by=by, marks=marks)
+
+    # read once a process (the calendar's corrections) or a user (their grants): not counted
+    take(world.klass, teacher, [], D(2025, 9, 26))()
+    take(elsewhere.klass, teacher_there, [], D(2025, 9, 26))()
+
+    small = statements(take(world.klass, teacher, few, D(2025, 9, 29)))
+    large = statements(take(elsewhere.klass, teacher_there, others, D(2025, 9, 29)))
+
+    assert len(large) == len(small)
+    assert Absence.objects.filter(student__in=others).count() == 8

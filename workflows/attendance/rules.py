@@ -248,7 +248,11 @@ def review(students, *, today: datetime.date | None = None) -> list[Proposal]:
     students = [student for student in students if student.pk in kept]
     if not students:
         return []
-    rules, windows = _rules_and_windows({s.school_id: s.school for s in students}, today)
+    schools = {}
+    for student in students:
+        if student.school_id not in schools:  # the school read once, if not read along
+            schools[student.school_id] = student.school
+    rules, windows = _rules_and_windows(schools, today)
     since = min((window.days[0] for window in windows.values() if window.days), default=today)
     facts = Facts.of(students, since)
     new = []
