@@ -12,8 +12,9 @@ calendar inside the term, National Day week off), and N students written by COPY
 --rows absences (untimed to generate) fall on those school days: one student in 200 away
 without reason on each of the last five (so the rules have runs to propose), the rest spread
 evenly over the days, the students drawn at random: 40 % unexcused, 35 % sick, 25 % personal,
-one in 20 for part of the day. Everyone else is present, and, as with an upload (upload.write
-drops the unchanged rows), present rows are not given to the service. At most a quarter of the
+one in 20 for part of the day. Everyone else is present, and present rows are not given to the
+service (an upload gives them too, since they count the class's day as reported; one that
+changes nothing costs the service a dictionary look-up, not a write). At most a quarter of the
 student-days are absences: a larger --rows is cut to that, and the output says so.
 
 Printed, with the clock frozen on the day after the term's last school day (the URLs loaded
