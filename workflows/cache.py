@@ -90,17 +90,30 @@ def wordings() -> dict:
     return _remembered("wordings", load)
 
 
-def clear(**_signal) -> None:
-    """Forget everything remembered; called on every change and after its commit."""
+def clear() -> None:
+    """Forget everything remembered."""
     with _lock:
         _loaded.clear()
 
 
-def _changed(**_signal) -> None:
-    clear()
-    transaction.on_commit(clear)
+def forget(prefix: str) -> None:
+    """Forget what is remembered under keys starting with `prefix`."""
+    with _lock:
+        for key in [key for key in _loaded if key.startswith(prefix)]:
+            del _loaded[key]
 
 
-for _model in (StagePolicy, CalendarDay, Wording):
+# A change forgets only its own kind: a wording saved (the built-in one, the first time a kind
+# is issued) leaves the policies and the calendar remembered.
+KEYS = {StagePolicy: "policies-", CalendarDay: "calendar", Wording: "wordings"}
+
+
+def _changed(sender, **_signal) -> None:
+    prefix = KEYS[sender]
+    forget(prefix)
+    transaction.on_commit(lambda: forget(prefix))
+
+
+for _model in KEYS:
     post_save.connect(_changed, sender=_model, dispatch_uid=f"cache-{_model.__name__}-save")
     post_delete.connect(_changed, sender=_model, dispatch_uid=f"cache-{_model.__name__}-delete")

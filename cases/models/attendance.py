@@ -75,8 +75,14 @@ class RollCall(models.Model):
     """One class's roll for one day: who took it and when. Taken again the same day, the new
     marks are recorded as changes (history), never in place of the first."""
 
+    # no index of its own: the (class, date) unique index starts with it, and a bulk upload
+    # writes thousands of roll calls
     klass = models.ForeignKey(
-        Unit, verbose_name=_("class"), on_delete=models.PROTECT, related_name="roll_calls"
+        Unit,
+        verbose_name=_("class"),
+        on_delete=models.PROTECT,
+        related_name="roll_calls",
+        db_index=False,
     )
     date = models.DateField(_("date"))
     taken_by = models.ForeignKey(
@@ -120,8 +126,13 @@ class Absence(models.Model):
     One per student and day; a later correction (an excuse, a mistake) is a change with its
     history, and a student marked present after all keeps the row as `present`."""
 
+    # no index of its own: the (student, date) unique index starts with it
     student = models.ForeignKey(
-        Student, verbose_name=_("student"), on_delete=models.PROTECT, related_name="absences"
+        Student,
+        verbose_name=_("student"),
+        on_delete=models.PROTECT,
+        related_name="absences",
+        db_index=False,
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("reason"), max_length=12, choices=AbsenceKind.choices)

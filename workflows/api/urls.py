@@ -26,5 +26,5 @@ urlpatterns = [
     path("attendance/", views.AttendanceRows.as_view(), name="attendance"),
     # anything else under /api/ (an id that is not a number, a path that is not there): the
     # API's own 404, in JSON
-    re_path(r"^.*$", views.NotFound.as_view(), name="not_found"),
+    re_path(r"^[\s\S]*$", views.NotFound.as_view(), name="not_found"),  # a newline too
 ]
