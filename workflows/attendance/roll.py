@@ -121,7 +121,7 @@ def roll_take(
     roll = roll or RollCall(klass=klass, date=date)
     absent = sum(1 for mark in marks.values() if mark.kind != AbsenceKind.PRESENT)
     roll.taken_by, roll.taken_at, roll.absent = by, clock.now(), absent
-    roll._history_user = by
+    roll._history_user, roll._history_date = by, roll.taken_at  # the engine's clock
     roll.save()
     rules.review(changed, today=today)
     return roll

@@ -15,7 +15,9 @@ def create_with_history(objs: list, model, *, by, reason: str | None) -> list:
     """Save `objs` (new, unsaved) with a history row each naming `by` and `reason`; the objects
     come back with their ids."""
     if connection.vendor != "postgresql" or not objs:
-        return bulk_create_with_history(objs, model, default_user=by, default_change_reason=reason)
+        return bulk_create_with_history(
+            objs, model, default_user=by, default_change_reason=reason, default_date=clock.now()
+        )
     meta = model._meta
     ids = _new_ids(meta, len(objs))
     for obj, pk in zip(objs, ids, strict=True):
@@ -38,7 +40,11 @@ def create_rows_with_history(model, rows: list[dict], *, by, reason: str | None)
     meta = model._meta
     if connection.vendor != "postgresql":
         objs = [model(**row) for row in rows]
-        bulk_create_with_history(objs, model, default_user=by, default_change_reason=reason)
+        # stamped by the engine's clock like the COPY path (simple-history would take the
+        # wall clock, and a replayed or frozen day would differ between the databases)
+        bulk_create_with_history(
+            objs, model, default_user=by, default_change_reason=reason, default_date=clock.now()
+        )
         return
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     given = [field.attname for field in fields if field.attname in rows[0]]
