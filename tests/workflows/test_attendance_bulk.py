@@ -206,3 +206,28 @@ def test_a_rolls_statements_do_not_grow_with_the_class(world, term):
 
     assert len(large) == len(small)
     assert Absence.objects.filter(student__in=others).count() == 8
+
+
+def test_the_facts_reach_back_to_each_waiting_proposals_first_day(world, term):
+    """A student with two standing proposals (one confirmed, one waiting) has their absences
+    read back to the earlier first day of the two, whichever was proposed first: the proposal
+    whose days are older is judged on all its days, not withdrawn for days left unread."""
+    pupil = loaded([world.student()])[0]
+    officer = world[Role.SCHOOL_OFFICER]
+    roll.absences_record(
+        rows([pupil], WEEK, kind=AbsenceKind.UNEXCUSED), by=officer, source="upload"
+    )
+    (waiting,) = Proposal.objects.filter(student=pupil)
+    assert (waiting.status, waiting.first_absent_on) == ("open", WEEK[0])
+    Proposal.objects.create(  # proposed before it, about a later run
+        student=pupil,
+        rule="consecutive",
+        days=[day.isoformat() for day in WEEK[3:]],
+        first_absent_on=WEEK[3],
+        status="confirmed",
+        proposed_at=waiting.proposed_at - datetime.timedelta(hours=1),
+    )
+
+    facts = rules.Facts.of([pupil], since=NEXT_WEEK[0])
+
+    assert sorted(facts.absences[pupil.pk]) == WEEK

@@ -90,12 +90,12 @@ class Facts:
         proposals: dict[int, list] = {pk: [] for pk in ids}
         for proposal in Proposal.objects.filter(AnyOf("student_id", ids)).select_related("case"):
             proposals[proposal.student_id].append(proposal)
-        waiting = {
-            p.student_id: p.first_absent_on
-            for found in proposals.values()
-            for p in found
-            if p.status in (ProposalStatus.OPEN, ProposalStatus.CONFIRMED)
-        }
+        waiting: dict[int, datetime.date] = {}  # a student's earliest (not their last read)
+        for found in proposals.values():
+            for p in found:
+                if p.status in (ProposalStatus.OPEN, ProposalStatus.CONFIRMED):
+                    first = waiting.get(p.student_id, p.first_absent_on)
+                    waiting[p.student_id] = min(first, p.first_absent_on)
         earliest = min([since, *waiting.values()])
         found = Absence.objects.filter(AnyOf("student_id", ids), date__gte=earliest)
         if earliest < since:
