@@ -110,7 +110,9 @@ def _prepared(field, obj):
 
 
 def _copy(table: str, columns: list[str], rows) -> None:
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+    quote = connection.ops.quote_name  # the table's name quoted as its columns' are
+    names = ", ".join(map(quote, columns))
+    statement = f"COPY {quote(table)} ({names}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
