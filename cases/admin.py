@@ -364,6 +364,9 @@ class WordingAdmin(NoDeleteMixin, admin.ModelAdmin):
         obj.created_by = request.user
         obj.created_at = clock.now()
         obj.save()
+        from workflows.admin import say_when_read  # the processes' copies are the engine's
+
+        say_when_read(self, request)
 
 
 class CountAdmin(NoDeleteMixin, SimpleHistoryAdmin):

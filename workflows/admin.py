@@ -1,7 +1,8 @@
 """Admin pages for the records the engine acts on: staff roles (saved through services), the
 counties' stage policies, the working-day calendar, and attendance (with their history)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from cases.admin import NoDeleteMixin, ReadOnlyMixin
@@ -16,8 +17,12 @@ from cases.models import (
     Term,
 )
 
-from . import services
+from . import cache, services
 from .models import CalendarDay, StagePolicy
+
+READ_WITHIN = _(
+    "Saved. This server process uses the change at once; the others within %(seconds)s seconds."
+)
 
 
 @admin.register(StaffRole)
@@ -43,8 +48,22 @@ class StaffRoleAdmin(SimpleHistoryAdmin):
         services.staff_role_end(staff_role=obj)
 
 
+def say_when_read(admin_site_view, request) -> None:
+    """Tell whoever saved a change that other server processes read it a little later (they keep
+    a copy: workflows/cache.py)."""
+    admin_site_view.message_user(
+        request, READ_WITHIN % {"seconds": cache.REFRESH_SECONDS}, messages.INFO
+    )
+
+
+class SaysWhenRead:
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        say_when_read(self, request)
+
+
 @admin.register(StagePolicy)
-class StagePolicyAdmin(SimpleHistoryAdmin):
+class StagePolicyAdmin(SaysWhenRead, SimpleHistoryAdmin):
     """A county's owner, working days, reminder and escalation per stage. A change applies to
     stages that start after it (the case keeps the version it started under); its history is the
     record of which rules were in force when. Not deleted: a stage without a policy would fall
@@ -68,7 +87,7 @@ class StagePolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(SaysWhenRead, SimpleHistoryAdmin):
     """The working-day calendar's corrections: next year's State Council schedule (no county),
     a county's term dates and local days off. Deadlines read them within seconds of a save."""
 

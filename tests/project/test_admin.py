@@ -240,6 +240,9 @@ def test_a_calendar_day_is_added_in_the_admin_and_counts_at_once(staff_client, w
     assert response.status_code == 302
     assert CalendarDay.objects.get(date=day).history.count() == 1
     assert not workdays.is_working_day(day)
+    # the administrator is told that other server processes read it a little later
+    told = [str(m) for m in staff_client.get(response["Location"]).context["messages"]]
+    assert any("30" in message and ("其他" in message or "others" in message) for message in told)
 
 
 def test_the_case_admin_shows_labels_names_and_local_times(staff_client, world, moved_case):
